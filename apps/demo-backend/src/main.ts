@@ -1,0 +1,51 @@
+/**
+ * A tiny backend for the demo and the tests: answers every request with what
+ * it received — request line, headers, the decoded claims of the JWT it got
+ * (decoded for display only; the micro gateway verified it) and the body size.
+ *   node dist/apps/demo-backend/src/main.js --port 9081 --name orders
+ * `?delay=ms` waits before answering; `?status=NNN` picks the status.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { decodeJwt } from 'jose';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    name: { type: 'string', default: 'backend' },
+  },
+});
+
+function claimsOf(authorization: string | undefined): unknown {
+  const m = authorization ? /^Bearer (.+)$/.exec(authorization) : null;
+  if (!m) return null;
+  try { return decodeJwt(m[1]!); } catch { return 'not a JWT'; }
+}
+
+const server = createServer((req, res) => {
+  let bytes = 0;
+  req.on('data', (chunk: Buffer) => { bytes += chunk.length; });
+  req.on('end', () => {
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    const delay = Math.min(Number(query.get('delay') ?? 0) || 0, 60_000);
+    const status = Number(query.get('status') ?? 200) || 200;
+    const body = JSON.stringify({
+      service: values.name,
+      request: `${req.method} ${req.url} HTTP/${req.httpVersion}`,
+      headers: req.headers,
+      claims: claimsOf(req.headers.authorization),
+      bodyBytes: bytes,
+    }, null, 2);
+    const send = () => res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    if (delay > 0) setTimeout(send, delay); else send();
+  });
+});
+server.keepAliveTimeout = 65_000;
+
+server.listen(Number(values.port), values.host, () => {
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(JSON.stringify({ level: 'info', name: values.name, msg: 'listening', url: `http://${values.host}:${port}` }) + '\n');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => { server.close(); server.closeAllConnections(); process.exit(0); });

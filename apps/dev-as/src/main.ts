@@ -1,0 +1,55 @@
+/**
+ * Development Authorization Server process.
+ *   node dist/apps/dev-as/src/main.js [--port 4000] [--host 127.0.0.1]
+ * Serves oidc-provider plus GET /_dev/stats (introspection calls counted here,
+ * so tests and benchmarks can assert how often the edge asked).
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createDevProvider } from './provider.js';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.DEV_AS_PORT ?? '4000' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'private-key-jwt-client': { type: 'string', multiple: true },
+  },
+});
+
+const stats = { introspections: 0, tokens: 0, revocations: 0 };
+let handler: ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) | undefined;
+
+const server = createServer((req, res) => {
+  if (req.url === '/_dev/stats' && req.method === 'GET') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
+    return;
+  }
+  if (req.method === 'POST') {
+    if (req.url === '/token/introspection') stats.introspections++;
+    else if (req.url === '/token') stats.tokens++;
+    else if (req.url === '/token/revocation') stats.revocations++;
+  }
+  if (!handler) {
+    res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"starting"}');
+    return;
+  }
+  handler(req, res);
+});
+
+server.listen(Number(values.port), values.host, async () => {
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://${values.host}:${port}`;
+  // --private-key-jwt-client id=<JWKS JSON>: a client that authenticates with private_key_jwt
+  const privateKeyJwtClients = Object.fromEntries((values['private-key-jwt-client'] ?? []).map((arg) => {
+    const eq = arg.indexOf('=');
+    return [arg.slice(0, eq), JSON.parse(arg.slice(eq + 1)) as { keys: object[] }];
+  }));
+  const provider = await createDevProvider({ issuer, privateKeyJwtClients });
+  handler = provider.callback();
+  process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), name: 'dev-as', msg: 'listening', url: issuer }) + '\n');
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => { server.close(); server.closeAllConnections(); process.exit(0); });
+}

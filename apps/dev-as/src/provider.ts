@@ -1,0 +1,90 @@
+/**
+ * The development Authorization Server: a real oidc-provider with client
+ * credentials, introspection, revocation and resource indicators enabled.
+ * Used by the demo and the end-to-end tests; never in production.
+ */
+import Provider from 'oidc-provider';
+import { generateKeyPair, exportJWK } from 'jose';
+
+export const DEMO_SCOPES = [
+  'orders:read', 'orders:write', 'orders:admin', 'inventory:read', 'inventory:write',
+] as const;
+
+/** The resource indicator (RFC 8707) the edge may require in a token's `aud`. */
+export const EDGE_RESOURCE = 'urn:phantom:edge';
+
+export interface DevClient {
+  client_id: string;
+  client_secret: string;
+  scope?: string;
+  /** access token lifetime in seconds (default 3600) */
+  tokenTtl?: number;
+}
+
+export const DEFAULT_CLIENTS: DevClient[] = [
+  { client_id: 'demo-app', client_secret: 'demo-secret', scope: DEMO_SCOPES.join(' ') },
+  // a client whose tokens expire quickly: used to test expiry while cached
+  { client_id: 'short-lived', client_secret: 'short-secret', scope: DEMO_SCOPES.join(' '), tokenTtl: 3 },
+  // the edge authenticates with these credentials at the introspection endpoint
+  { client_id: 'edge-gateway', client_secret: 'edge-secret' },
+];
+
+export interface DevProviderOptions {
+  issuer: string;
+  clients?: DevClient[];
+  /** public JWKs of clients that authenticate with private_key_jwt, by client_id */
+  privateKeyJwtClients?: Record<string, { keys: object[] }>;
+}
+
+export async function createDevProvider(options: DevProviderOptions): Promise<Provider> {
+  const clients = options.clients ?? DEFAULT_CLIENTS;
+  const ttlByClient = new Map(clients.map((c) => [c.client_id, c.tokenTtl ?? 3600]));
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const signingJwk = { ...(await exportJWK(privateKey)), kid: 'dev-as-1', use: 'sig', alg: 'RS256' };
+
+  const clientMetadata = [
+    ...clients.map((c) => ({
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+      ...(c.scope ? { scope: c.scope } : {}),
+    })),
+    // the same edge client, but authenticating with client_secret_post
+    { client_id: 'edge-gateway-post', client_secret: 'edge-secret', grant_types: ['client_credentials'],
+      response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post' },
+    ...Object.entries(options.privateKeyJwtClients ?? {}).map(([clientId, jwks]) => ({
+      client_id: clientId, grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+      token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256', jwks,
+    })),
+  ];
+
+  return new Provider(options.issuer, {
+    clients: clientMetadata,
+    scopes: [...DEMO_SCOPES],
+    jwks: { keys: [signingJwk] },
+    cookies: { keys: ['dev-as-cookie-key-not-a-secret'] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      // any confidential client may introspect (the edge authenticates as one)
+      introspection: { enabled: true, allowedPolicy: (_ctx: unknown, client: { clientAuthMethod: string }) => client.clientAuthMethod !== 'none' },
+      revocation: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => undefined,
+        useGrantedResource: () => false,
+        getResourceServerInfo: (_ctx: unknown, resource: string) => {
+          if (resource !== EDGE_RESOURCE) throw new Error('unknown resource');
+          return { scope: DEMO_SCOPES.join(' '), accessTokenFormat: 'opaque', audience: EDGE_RESOURCE };
+        },
+      },
+    },
+    ttl: {
+      ClientCredentials: (_ctx: unknown, _token: unknown, client: { clientId: string }) =>
+        ttlByClient.get(client.clientId) ?? 3600,
+    },
+  } as unknown as ConstructorParameters<typeof Provider>[1]);
+}

@@ -1,0 +1,57 @@
+/**
+ * Edge gateway process: the only place that reads process.env and argv,
+ * listens and handles signals.
+ *   node dist/apps/edge/src/main.js --config edge.yaml
+ */
+import { parseArgs } from 'node:util';
+import { edgeConfigSchema, loadConfig, ConfigError } from '../../../libs/config/index.js';
+import { createLogger } from '../../../libs/observability/index.js';
+import { loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
+import { createAsClient, createIntrospectionCache } from '../../../libs/introspection/index.js';
+import { createMinter } from '../../../libs/minting/index.js';
+import { handleSignals, runMain, startServer } from '../../../libs/server/index.js';
+import { createEdgeApp } from './app.js';
+
+runMain('phantom edge', async () => {
+  const { values } = parseArgs({ options: { config: { type: 'string' } } });
+  if (!values.config) throw new ConfigError('(command line)', ['--config <file> is required']);
+  const file = values.config;
+  const config = loadConfig(file, edgeConfigSchema, process.env);
+  const logger = createLogger({ name: 'edge', level: config.logging.level });
+
+  const keys = await loadSigningKeys({ configFile: file, keys: config.keys.signing, generate: config.keys.generate, algorithm: config.minting.algorithm });
+  if (config.keys.generate && config.keys.signing.length === 0) {
+    logger.warn({ kid: keys.active.kid }, 'DEVELOPMENT MODE: signing with a generated key that dies with this process; never use this in production');
+  }
+  const as = config.authorizationServer;
+  const privateKey = as.clientAuth === 'private_key_jwt'
+    ? await loadPrivateKey(as.privateKeyFile!, { alg: as.privateKeyAlg, field: 'authorizationServer.privateKeyFile', configFile: file })
+    : undefined;
+  const asClient = createAsClient({
+    issuer: as.issuer, clientId: as.clientId, clientSecret: as.clientSecret, clientAuth: as.clientAuth,
+    privateKey: privateKey && { key: privateKey.privateKey, kid: privateKey.kid }, timeoutMs: as.timeoutMs, allowHttp: as.allowHttp,
+  });
+  asClient.discover().then(
+    (metadata) => logger.info({ issuer: as.issuer, introspection_endpoint: metadata.introspection_endpoint }, 'authorization server discovered'),
+    (err: Error) => logger.warn({ issuer: as.issuer, cause: String((err.cause as Error)?.message ?? err.message) }, 'authorization server discovery failed; retrying on demand'),
+  );
+  const introspection = createIntrospectionCache({
+    introspect: (token) => asClient.introspect(token),
+    maxEntries: config.introspection.cacheMaxEntries,
+    maxTtlSeconds: config.introspection.cacheMaxTtlSeconds,
+    inactiveMaxEntries: config.introspection.inactiveCacheMaxEntries,
+    inactiveTtlSeconds: config.introspection.inactiveCacheTtlSeconds,
+  });
+  const minter = createMinter({
+    keys, issuer: config.issuer, ttlSeconds: config.minting.ttlSeconds, audiences: config.audiences,
+    passThroughClaims: config.minting.passThroughClaims, maxEntries: config.minting.cacheMaxEntries,
+  });
+  const edge = createEdgeApp({ config, logger, introspection, minter, keys, acceptance: { issuer: as.issuer, requiredAudience: as.requiredAudience } });
+  const running = await startServer(edge.app, { ...config.server, realm: config.realm }, logger);
+  logger.info({ url: running.url, routes: config.routes.length, kid: keys.active.kid }, 'listening');
+
+  handleSignals(logger, async () => {
+    await running.close();
+    edge.close();
+  });
+});

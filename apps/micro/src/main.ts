@@ -1,0 +1,41 @@
+/**
+ * Micro gateway process: the only place that reads process.env and argv,
+ * listens and handles signals.
+ *   node dist/apps/micro/src/main.js --config micro.yaml
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, microConfigSchema } from '../../../libs/config/index.js';
+import { createLogger } from '../../../libs/observability/index.js';
+import { createJwksCache, createVerifier } from '../../../libs/verification/index.js';
+import { handleSignals, runMain, startServer } from '../../../libs/server/index.js';
+import { createMicroApp } from './app.js';
+
+runMain('phantom micro', async () => {
+  const { values } = parseArgs({ options: { config: { type: 'string' } } });
+  if (!values.config) throw new ConfigError('(command line)', ['--config <file> is required']);
+  const config = loadConfig(values.config, microConfigSchema, process.env);
+  const logger = createLogger({ name: `micro-${config.audience}`, level: config.logging.level });
+
+  const jwks = createJwksCache({
+    ...config.jwks,
+    algorithms: config.verification.algorithms,
+    onEvent: (event) => {
+      if (event.type === 'fetched') {
+        logger.info({ keys: event.keys, max_age_s: event.maxAgeSeconds }, 'jwks fetched');
+        for (const r of event.rejected) logger.warn({ kid: r.kid, problem: r.problem }, 'jwks key refused');
+      } else {
+        logger.warn({ url: config.jwks.url, error: event.error }, 'jwks fetch failed; keeping the last good keys');
+      }
+    },
+  });
+  jwks.start();
+  const verifier = createVerifier({ jwks, audience: config.audience, ...config.verification });
+  const micro = createMicroApp({ config, logger, verifier });
+  const running = await startServer(micro.app, { ...config.server, realm: config.realm }, logger);
+  logger.info({ url: running.url, audience: config.audience, backend: config.backend }, 'listening');
+
+  handleSignals(logger, async () => {
+    jwks.stop(); await running.close();
+    micro.close();
+  });
+});

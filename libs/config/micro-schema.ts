@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { httpUrl, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+
+export const microConfigSchema = z.strictObject({
+  development: z.boolean().default(false),
+  server: serverSchema.prefault({}),
+  realm: z.string().default('phantom-micro'),
+  /** this domain's audience: a JWT's `aud` must contain it */
+  audience: z.string().min(1),
+  jwks: z.strictObject({
+    /** the edge's /.well-known/jwks.json */
+    url: httpUrl,
+    timeoutMs: z.number().int().positive().default(2000),
+    /** bounds applied to the JWKS response's Cache-Control max-age */
+    minAgeSeconds: z.number().int().nonnegative().default(30),
+    maxAgeSeconds: z.number().int().positive().default(600),
+    /** at most one refetch for an unknown kid per this many seconds */
+    unknownKidCooldownSeconds: z.number().nonnegative().default(10),
+    /** how long the last good keys keep serving while the JWKS endpoint is down */
+    maxStaleSeconds: z.number().int().nonnegative().default(86_400),
+  }),
+  verification: z.strictObject({
+    /** the edge's issuer: `iss` must equal it */
+    issuer: z.string().min(1),
+    algorithms: z.array(signingAlgorithm).min(1).default(['ES256', 'EdDSA', 'RS256', 'PS256']),
+    clockSkewSeconds: z.number().int().nonnegative().max(300).default(5),
+    /** the longest `exp − iat` accepted */
+    maxLifetimeSeconds: z.number().int().positive().default(300),
+    cacheMaxEntries: z.number().int().positive().default(100_000),
+    maxTokenLength: z.number().int().positive().default(8192),
+  }),
+  /** the backend this micro gateway protects */
+  backend: httpUrl,
+  /** pass the verified JWT on to the backend in Authorization */
+  forwardJwt: z.boolean().default(true),
+  /** claim → header, for backends that do not verify JWTs */
+  claimHeaders: z.record(z.string(), z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name')).default({}),
+  routes: z.array(z.strictObject({ ...routeBase, stripPrefix: z.boolean().default(false) })).min(1),
+  upstream: upstreamSchema.prefault({}),
+  stripHeaders: stripHeadersSchema,
+  logging: loggingSchema.prefault({}),
+});
+
+export type MicroConfig = z.output<typeof microConfigSchema>;
+export type MicroRouteConfig = MicroConfig['routes'][number];

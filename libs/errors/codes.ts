@@ -1,0 +1,35 @@
+/**
+ * Every error either gateway can answer with, in one table (DESIGN.md, "Errors
+ * are part of the interface"). A code has exactly one status everywhere.
+ *
+ * `bearer`: how the error appears in `WWW-Authenticate`:
+ *   'challenge' → `Bearer realm="…"` with no error attribute (RFC 6750 §3.1),
+ *   a string   → `Bearer realm="…", error="<string>", …`,
+ *   undefined  → no `WWW-Authenticate` header.
+ */
+export interface CodeSpec {
+  readonly status: number;
+  readonly bearer?: 'challenge' | 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+  readonly description: string;
+}
+
+export const CODES = {
+  unauthorized: { status: 401, bearer: 'challenge', description: 'a Bearer access token is required' },
+  invalid_request: { status: 400, bearer: 'invalid_request', description: 'the request is malformed' },
+  bad_request: { status: 400, description: 'the request is malformed' },
+  header_too_large: { status: 431, description: 'request headers are too large' },
+  invalid_token: { status: 401, bearer: 'invalid_token', description: 'the access token is invalid' },
+  insufficient_scope: { status: 403, bearer: 'insufficient_scope', description: 'the access token lacks a required scope' },
+  not_found: { status: 404, description: 'no route matches this request' },
+  method_not_allowed: { status: 405, description: 'the route does not allow this method' },
+  rate_limited: { status: 429, description: 'rate limit exceeded' },
+  overloaded: { status: 503, description: 'the gateway is at capacity' },
+  authorization_server_unavailable: { status: 503, description: 'the authorization server could not be reached' },
+  jwks_unavailable: { status: 503, description: 'the signing keys could not be fetched' },
+  not_ready: { status: 503, description: 'the gateway is not ready' },
+  upstream_unavailable: { status: 502, description: 'the upstream service refused or reset the connection' },
+  upstream_timeout: { status: 504, description: 'the upstream service did not answer in time' },
+  internal_error: { status: 500, description: 'internal error' },
+} as const satisfies Record<string, CodeSpec>;
+
+export type ErrorCode = keyof typeof CODES;

@@ -1,0 +1,38 @@
+import { CODES, type ErrorCode } from './codes.js';
+
+export interface GatewayErrorOptions {
+  cause?: unknown;
+  /** seconds, sent as `Retry-After` */
+  retryAfter?: number;
+  /** the scopes required, for `insufficient_scope` (RFC 6750 §3) */
+  scope?: string;
+  /** extra response headers (e.g. `Allow`, `RateLimit`) */
+  headers?: Record<string, string>;
+  /** a short machine-readable reason for logs and metrics (never sent to the client) */
+  reason?: string;
+}
+
+/** The one error type both gateways throw for a request they refuse. */
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryAfter?: number;
+  readonly scope?: string;
+  readonly headers?: Record<string, string>;
+  readonly reason?: string;
+
+  constructor(code: ErrorCode, description?: string, options: GatewayErrorOptions = {}) {
+    super(description ?? CODES[code].description, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = CODES[code].status;
+    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+    if (options.scope !== undefined) this.scope = options.scope;
+    if (options.headers !== undefined) this.headers = options.headers;
+    if (options.reason !== undefined) this.reason = options.reason;
+  }
+}
+
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof GatewayError;
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { createSingleFlight } from '../cache/index.js';
+import type { SigningKeys } from '../keys/index.js';
+import { buildClaims, type TokenFacts } from './build-claims.js';
+
+export interface MinterOptions {
+  keys: SigningKeys;
+  issuer: string;
+  ttlSeconds: number;
+  /** audience → the scopes it knows */
+  audiences: Readonly<Record<string, { readonly scopes: readonly string[] }>>;
+  passThroughClaims: readonly string[];
+  maxEntries: number;
+  now?: () => number;
+}
+
+export interface MintResult {
+  jwt: string;
+  cached: boolean;
+}
+
+export interface Minter {
+  /** a JWT for this token and audience: from the cache while > 10 % of its lifetime is left, else freshly signed */
+  mint(tokenHash: string, facts: TokenFacts, audience: string): Promise<MintResult>;
+  readonly stats: { signatures: number; hits: number };
+}
+
+interface Minted { jwt: string; iat: number; exp: number }
+
+export function createMinter(options: MinterOptions): Minter {
+  const now = options.now ?? Date.now;
+  const scopesByAudience = new Map(Object.entries(options.audiences).map(([aud, a]) => [aud, new Set(a.scopes)]));
+  const cache = new LRUCache<string, Minted>({ max: options.maxEntries });
+  const flights = createSingleFlight<Minted>();
+  const stats = { signatures: 0, hits: 0 };
+
+  async function sign(facts: TokenFacts, audience: string): Promise<Minted> {
+    const { active } = options.keys;
+    const claims = buildClaims({
+      facts, audience, issuer: options.issuer, ttlSeconds: options.ttlSeconds,
+      audienceScopes: scopesByAudience.get(audience) ?? new Set(),
+      nowSeconds: Math.floor(now() / 1000), jti: randomUUID(), passThroughClaims: options.passThroughClaims,
+    });
+    const jwt = await new SignJWT(claims)
+      .setProtectedHeader({ alg: active.alg, kid: active.kid, typ: 'at+jwt' })
+      .sign(active.privateKey);
+    stats.signatures++;
+    return { jwt, iat: claims.iat!, exp: claims.exp! };
+  }
+
+  return {
+    stats,
+    async mint(tokenHash, facts, audience) {
+      const key = `${tokenHash}|${audience}|${options.keys.active.kid}`;
+      const nowSeconds = now() / 1000;
+      const hit = cache.get(key);
+      // re-mint when less than 10 % of the lifetime is left
+      if (hit && hit.exp - nowSeconds > (hit.exp - hit.iat) * 0.1) {
+        stats.hits++;
+        return { jwt: hit.jwt, cached: true };
+      }
+      const minted = await flights.run(key, () => sign(facts, audience)).promise;
+      cache.set(key, minted, { ttl: Math.max(1, (minted.exp - nowSeconds) * 1000) });
+      return { jwt: minted.jwt, cached: false };
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { buildClaims, type TokenFacts, type ClaimsInput } from './build-claims.js';
+export { createMinter, type Minter, type MinterOptions, type MintResult } from './create-minter.js';

@@ -1,0 +1,22 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+/** Paths that may hold a credential if someone ever logs a raw object; censored, never printed. */
+export const REDACT_PATHS = [
+  'token', '*.token', 'access_token', '*.access_token', 'jwt', '*.jwt',
+  'authorization', '*.authorization', '*.*.authorization', 'headers.authorization', 'req.headers.authorization',
+  'cookie', '*.cookie', '*.*.cookie', 'set-cookie', '*.set-cookie',
+  'client_secret', '*.client_secret', 'clientSecret', '*.clientSecret', 'password', '*.password',
+];
+
+export function createLogger(options: { name: string; level: string; destination?: DestinationStream }): Logger {
+  return pino({
+    name: options.name,
+    level: options.level,
+    base: { name: options.name },
+    redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  }, options.destination);
+}

@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+
+/** One request's facts, filled in along the pipeline and written once when the response ends. */
+export interface RequestRecord {
+  requestId: string;
+  method: string;
+  path: string;
+  route?: string;
+  status?: number;
+  code?: string;
+  reason?: string;
+  clientId?: string;
+  sub?: string;
+  /** introspection or verification cache: hit | miss | shared */
+  cache?: string;
+  start: number;
+}
+
+/**
+ * Writes the single line a request leaves: every request when the access log
+ * is on, otherwise only refusals and failures. The path is logged without its
+ * query string (queries can carry secrets).
+ */
+export function createRequestLog(logger: Logger, options: { accessLog: boolean }) {
+  return function logRequest(record: RequestRecord, status: number): void {
+    if (!options.accessLog && status < 400) return;
+    const q = record.path.indexOf('?');
+    const line = {
+      request_id: record.requestId,
+      method: record.method,
+      path: q === -1 ? record.path : record.path.slice(0, q),
+      route: record.route,
+      status,
+      duration_ms: Math.round((performance.now() - record.start) * 100) / 100,
+      client_id: record.clientId,
+      sub: record.sub,
+      cache: record.cache,
+      code: record.code,
+      reason: record.reason,
+    };
+    if (status >= 500) logger.warn(line, 'request failed');
+    else if (status >= 400) logger.info(line, 'request refused');
+    else logger.info(line, 'request');
+  };
+}

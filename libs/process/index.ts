@@ -1,0 +1,1 @@
+export { spawnProgram, type Program, type SpawnOptions } from './spawn-program.js';

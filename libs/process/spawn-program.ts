@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface Program {
+  name: string;
+  child: ChildProcess;
+  /** the URL from the program's `listening` log line */
+  url: string;
+  /** every stdout and stderr line so far */
+  readonly lines: string[];
+  /** SIGTERM, then SIGKILL after graceMs; resolves with the exit code */
+  stop(graceMs?: number): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+export interface SpawnOptions {
+  name: string;
+  script: string;
+  args?: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+  timeoutMs?: number;
+  onLine?: (line: string) => void;
+}
+
+/**
+ * Starts a Node program as its own process and waits for its JSON
+ * `{"msg":"listening","url":…}` line. Rejects (and kills it) if it exits or
+ * times out first, with its output in the message.
+ */
+export function spawnProgram(options: SpawnOptions): Promise<Program> {
+  const child = spawn(process.execPath, [options.script, ...(options.args ?? [])], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${options.name} did not start in time:\n${lines.join('\n')}`)); }, options.timeoutMs ?? 15_000);
+    let started = false;
+    const onLine = (line: string) => {
+      lines.push(line);
+      options.onLine?.(line);
+      if (started || !line.startsWith('{')) return;
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === 'listening' && entry.url) {
+          started = true;
+          clearTimeout(timer);
+          resolve({
+            name: options.name, child, url: entry.url, lines, exited,
+            async stop(graceMs = 5000) {
+              if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+              child.kill('SIGTERM');
+              const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+              const code = await exited;
+              clearTimeout(force);
+              return code;
+            },
+          });
+        }
+      } catch { /* not a JSON line */ }
+    };
+    createInterface({ input: child.stdout! }).on('line', onLine);
+    createInterface({ input: child.stderr! }).on('line', onLine);
+    void exited.then((code) => {
+      if (!started) { clearTimeout(timer); reject(new Error(`${options.name} exited with code ${code} before listening:\n${lines.join('\n')}`)); }
+    });
+  });
+}

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRouteTable, checkRequestPath, requireScopes, scopeSet } from './index.js';
+import { GatewayError } from '../errors/index.js';
+
+const codeOf = (fn: () => unknown) => { try { fn(); return 'ok'; } catch (e) { assert.ok(e instanceof GatewayError); return e.code; } };
+
+test('longest prefix wins, at segment boundaries only', () => {
+  const t = createRouteTable([
+    { name: 'orders', pathPrefix: '/orders' },
+    { name: 'admin', pathPrefix: '/orders/admin' },
+    { name: 'root', pathPrefix: '/' },
+  ]);
+  assert.equal(t.match(undefined, '/orders/1', 'GET').name, 'orders');
+  assert.equal(t.match(undefined, '/orders', 'GET').name, 'orders');
+  assert.equal(t.match(undefined, '/orders?x=1', 'GET').name, 'orders');
+  assert.equal(t.match(undefined, '/orders/admin/x', 'GET').name, 'admin');
+  assert.equal(t.match(undefined, '/ordersX', 'GET').name, 'root');
+});
+
+test('no match is 404; a method mismatch is 405 with Allow', () => {
+  const t = createRouteTable([{ name: 'r', pathPrefix: '/orders', methods: ['GET', 'POST'] }]);
+  assert.equal(codeOf(() => t.match(undefined, '/inventory', 'GET')), 'not_found');
+  try { t.match(undefined, '/orders/1', 'DELETE'); assert.fail(); } catch (e) {
+    assert.ok(e instanceof GatewayError);
+    assert.equal(e.status, 405);
+    assert.equal(e.headers?.allow, 'GET, POST');
+  }
+  assert.equal(t.match(undefined, '/orders', 'HEAD').name, 'r');
+});
+
+test('host-specific routes win over host-less ones with the same prefix', () => {
+  const t = createRouteTable([
+    { name: 'any', pathPrefix: '/api' },
+    { name: 'a', host: 'a.example', pathPrefix: '/api' },
+  ]);
+  assert.equal(t.match('A.example:8080', '/api/x', 'GET').name, 'a');
+  assert.equal(t.match('b.example', '/api/x', 'GET').name, 'any');
+});
+
+test('unsafe request paths are refused', () => {
+  for (const p of ['/orders/../admin', '/orders/%2e%2e/admin', '/a/./b', '/a/%2E/b', '/a%2fb', '/a\\b', 'http://x/a', '//evil/x', '/a/..']) {
+    assert.equal(codeOf(() => checkRequestPath(p)), 'bad_request', p);
+  }
+  for (const p of ['/orders/1', '/orders/a.b', '/orders/..x', '/o?next=/../x', '/']) {
+    assert.equal(codeOf(() => checkRequestPath(p)), 'ok', p);
+  }
+});
+
+test('scope rules: all, any, none', () => {
+  const granted = scopeSet('orders:read inventory:read');
+  assert.equal(codeOf(() => requireScopes(granted, { scopes: ['orders:read'], scopeMode: 'all' })), 'ok');
+  assert.equal(codeOf(() => requireScopes(granted, { scopes: ['orders:read', 'orders:write'], scopeMode: 'all' })), 'insufficient_scope');
+  assert.equal(codeOf(() => requireScopes(granted, { scopes: ['orders:write', 'orders:read'], scopeMode: 'any' })), 'ok');
+  assert.equal(codeOf(() => requireScopes(new Set(), { scopes: [], scopeMode: 'all' })), 'ok');
+  try { requireScopes(granted, { scopes: ['orders:write'], scopeMode: 'all' }); } catch (e) {
+    assert.ok(e instanceof GatewayError);
+    assert.equal(e.scope, 'orders:write');
+  }
+});

@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+
+/**
+ * SIGINT/SIGTERM: log, run the program's drain once, exit 0. A second signal
+ * while draining exits at once.
+ */
+export function handleSignals(logger: Logger, drain: () => Promise<void>): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) { process.exit(1); }
+      stopping = true;
+      logger.info({ signal }, 'draining');
+      drain().finally(() => {
+        logger.info('stopped');
+        logger.flush();
+        process.exit(0);
+      });
+    });
+  }
+}

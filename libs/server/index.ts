@@ -1,0 +1,3 @@
+export { startServer, type RunningServer, type ServerOptions } from './start-server.js';
+export { runMain } from './run-main.js';
+export { handleSignals } from './handle-signals.js';

@@ -1,0 +1,71 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { GatewayError, toErrorResponse } from '../errors/index.js';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  maxHeaderBytes: number;
+  keepAliveTimeoutMs: number;
+  headersTimeoutMs: number;
+  realm: string;
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  /** stop accepting, let in-flight requests finish (at most drainMs), close idle keep-alive sockets */
+  close(drainMs?: number): Promise<void>;
+}
+
+/** Writes an error on a raw socket, for requests Node rejects before any handler runs. */
+function writeRawError(socket: Socket, error: GatewayError, realm: string): void {
+  const { status, headers, body } = toErrorResponse(error, realm);
+  const head = [`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    `content-length: ${Buffer.byteLength(body)}`, 'connection: close', '', ''].join('\r\n');
+  socket.end(head + body);
+}
+
+export function startServer(app: Hono<any>, options: ServerOptions, logger: Logger): Promise<RunningServer> {
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    autoCleanupIncoming: false,
+    serverOptions: { maxHeaderSize: options.maxHeaderBytes, keepAliveTimeout: options.keepAliveTimeoutMs, headersTimeout: options.headersTimeoutMs, requestTimeout: 0 },
+  }) as Server;
+
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || (err.code === 'ECONNRESET')) { socket.destroy(); return; }
+    const error = err.code === 'HPE_HEADER_OVERFLOW'
+      ? new GatewayError('header_too_large')
+      : new GatewayError('bad_request', 'the request could not be parsed');
+    logger.info({ code: error.code, reason: err.code }, 'request refused');
+    writeRawError(socket, error, options.realm);
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      const { port, address } = server.address() as AddressInfo;
+      const host = address.includes(':') ? `[${address}]` : address;
+      const url = `http://${host}:${port}`;
+      resolve({
+        server, url,
+        close(drainMs = 10_000) {
+          return new Promise((done) => {
+            const force = setTimeout(() => { server.closeAllConnections(); }, drainMs);
+            force.unref();
+            server.close(() => { clearTimeout(force); done(); });
+            server.closeIdleConnections();
+            // connections that become idle after their in-flight request finishes are closed too
+            server.on('request', (_req: IncomingMessage, res) => res.setHeader('connection', 'close'));
+          });
+        },
+      });
+    });
+  });
+}
