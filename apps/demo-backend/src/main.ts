@@ -15,8 +15,13 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     host: { type: 'string', default: '127.0.0.1' },
     name: { type: 'string', default: 'backend' },
+    // keep what arrived, for tests: GET /__received returns it (only with --record)
+    record: { type: 'boolean', default: false },
   },
 });
+
+interface Received { method: string | undefined; url: string | undefined; headers: import('node:http').IncomingHttpHeaders }
+const received: Received[] = [];
 
 function claimsOf(authorization: string | undefined): unknown {
   const m = authorization ? /^Bearer (.+)$/.exec(authorization) : null;
@@ -25,6 +30,11 @@ function claimsOf(authorization: string | undefined): unknown {
 }
 
 const server = createServer((req, res) => {
+  if (values.record && req.url === '/__received') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(received));
+    return;
+  }
+  if (values.record) received.push({ method: req.method, url: req.url, headers: req.headers });
   let bytes = 0;
   req.on('data', (chunk: Buffer) => { bytes += chunk.length; });
   req.on('end', () => {
