@@ -43,3 +43,13 @@ export function toResponse(err: unknown, realm: string): Response {
   const { status, headers, body } = toErrorResponse(err, realm);
   return new Response(body, { status, headers });
 }
+
+/**
+ * The same, written on a Node response (for failures that happen after the
+ * Hono handler has handed the response over, e.g. an upstream that refused).
+ */
+export function writeError(res: import('node:http').ServerResponse, err: unknown, realm: string, extraHeaders?: Readonly<Record<string, string>>): void {
+  if (res.headersSent || res.destroyed) { res.destroy(); return; }
+  const { status, headers, body } = toErrorResponse(err, realm);
+  res.writeHead(status, { ...headers, ...extraHeaders, 'content-length': Buffer.byteLength(body) }).end(body);
+}

@@ -20,7 +20,8 @@ export interface CachedIntrospection {
 }
 
 export interface IntrospectionCache {
-  lookup(token: string): Promise<CachedIntrospection>;
+  /** synchronous on a cache hit (the hot path allocates no promise), a promise otherwise */
+  lookup(token: string): CachedIntrospection | Promise<CachedIntrospection>;
   /** drop one token's entry (by hash), e.g. after revocation */
   forget(hash: string): void;
   readonly stats: { hits: number; misses: number; shared: number; calls: number };
@@ -62,7 +63,7 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
     stats,
     get size() { return active.size + (inactive?.size ?? 0); },
     forget(hash) { active.delete(hash); inactive?.delete(hash); },
-    async lookup(token) {
+    lookup(token) {
       const hash = tokenHash(token);
       const hit = active.get(hash) ?? (inactive?.has(hash) ? INACTIVE : undefined);
       if (hit) {
@@ -72,7 +73,8 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
       const flight = flights.run(hash, () => fetchAndStore(token, hash));
       if (flight.shared) stats.shared++;
       else stats.misses++;
-      return { hash, result: await flight.promise, outcome: flight.shared ? 'shared' : 'miss' };
+      const outcome: CacheOutcome = flight.shared ? 'shared' : 'miss';
+      return flight.promise.then((result) => ({ hash, result, outcome }));
     },
   };
 }

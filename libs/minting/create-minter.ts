@@ -22,8 +22,12 @@ export interface MintResult {
 }
 
 export interface Minter {
-  /** a JWT for this token and audience: from the cache while > 10 % of its lifetime is left, else freshly signed */
-  mint(tokenHash: string, facts: TokenFacts, audience: string): Promise<MintResult>;
+  /**
+   * A JWT for this token and audience: from the cache while > 10 % of its
+   * lifetime is left (synchronously), else freshly signed (one signature
+   * shared by concurrent callers).
+   */
+  mint(tokenHash: string, facts: TokenFacts, audience: string): MintResult | Promise<MintResult>;
   readonly stats: { signatures: number; hits: number };
 }
 
@@ -52,7 +56,7 @@ export function createMinter(options: MinterOptions): Minter {
 
   return {
     stats,
-    async mint(tokenHash, facts, audience) {
+    mint(tokenHash, facts, audience) {
       const key = `${tokenHash}|${audience}|${options.keys.active.kid}`;
       const nowSeconds = now() / 1000;
       const hit = cache.get(key);
@@ -61,9 +65,10 @@ export function createMinter(options: MinterOptions): Minter {
         stats.hits++;
         return { jwt: hit.jwt, cached: true };
       }
-      const minted = await flights.run(key, () => sign(facts, audience)).promise;
-      cache.set(key, minted, { ttl: Math.max(1, (minted.exp - nowSeconds) * 1000) });
-      return { jwt: minted.jwt, cached: false };
+      return flights.run(key, () => sign(facts, audience).then((minted) => {
+        cache.set(key, minted, { ttl: Math.max(1, (minted.exp - now() / 1000) * 1000) });
+        return minted;
+      })).promise.then((minted) => ({ jwt: minted.jwt, cached: false }));
     },
   };
 }

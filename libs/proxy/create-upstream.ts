@@ -1,10 +1,11 @@
-import { Agent, request, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { Pool } from 'undici';
 import { GatewayError } from '../errors/index.js';
 import { HOP_BY_HOP, connectionScoped } from './hop-by-hop.js';
 
 export interface UpstreamOptions {
   connectTimeoutMs: number;
-  /** until the response headers arrive */
+  /** until the response headers arrive, and the longest pause inside a response body */
   responseTimeoutMs: number;
   maxSockets: number;
 }
@@ -20,104 +21,86 @@ export interface ForwardTarget {
 export interface Upstream {
   readonly origin: string;
   /**
-   * Streams the request to the upstream and its response back. Resolves once
-   * the response has started; rejects with a GatewayError (502/504) when
-   * nothing was sent yet. A failure after that point cuts the response.
+   * Streams the request to the upstream and its response straight into the
+   * Node response. A failure before anything was sent reaches `onError` as a
+   * GatewayError (502/504) for the caller to answer with; a failure after
+   * that cuts the response.
    */
-  forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget): Promise<void>;
-  close(): void;
+  forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, onError: (err: GatewayError) => void): void;
+  close(): Promise<void>;
 }
 
-const IDEMPOTENT_WITHOUT_BODY = new Set(['GET', 'HEAD', 'OPTIONS']);
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
-class UpstreamTimeout extends Error {
-  constructor(readonly phase: 'connect' | 'response') { super(`upstream ${phase} timeout`); }
-}
-
-function toGatewayError(err: unknown): GatewayError {
-  if (err instanceof UpstreamTimeout) {
-    return err.phase === 'connect'
-      ? new GatewayError('upstream_unavailable', 'the upstream service could not be reached in time', { reason: 'connect_timeout', cause: err })
-      : new GatewayError('upstream_timeout', undefined, { reason: 'response_timeout', cause: err });
+function toGatewayError(err: Error & { code?: string }): GatewayError {
+  const code = err.code ?? 'error';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new GatewayError('upstream_timeout', undefined, { reason: 'response_timeout', cause: err });
   }
-  const code = (err as NodeJS.ErrnoException).code ?? 'error';
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new GatewayError('upstream_unavailable', 'the upstream service could not be reached in time', { reason: 'connect_timeout', cause: err });
+  }
   return new GatewayError('upstream_unavailable', undefined, { reason: code.toLowerCase(), cause: err });
 }
 
-function responseHeaders(upstream: IncomingMessage, added: Readonly<Record<string, string>> | undefined): OutgoingHttpHeaders {
-  const scoped = connectionScoped(upstream.headers.connection);
+function responseHeaders(upstream: Record<string, string | string[] | undefined>, added: Readonly<Record<string, string>> | undefined): OutgoingHttpHeaders {
+  const connection = upstream.connection;
+  const scoped = connectionScoped(Array.isArray(connection) ? connection.join(',') : connection);
   const out: OutgoingHttpHeaders = {};
-  for (const name in upstream.headers) {
+  for (const name in upstream) {
     if (HOP_BY_HOP.has(name) || scoped?.has(name)) continue;
-    out[name] = upstream.headers[name];
+    out[name] = upstream[name];
   }
   if (added) for (const name in added) out[name] = added[name];
   return out;
 }
 
 /**
- * A keep-alive connection pool to one upstream origin, forwarding with plain
- * `node:http` streams (the fastest path measured here; see the benchmark).
+ * A keep-alive connection pool to one upstream origin. Forwarding uses
+ * undici's `Pool.stream()` writing straight into the Node response: the
+ * forwarding benchmark (test/bench/forwarding-bench.ts) measured it ahead of
+ * a `node:http` pipe.
  */
 export function createUpstream(origin: string, options: UpstreamOptions): Upstream {
   const url = new URL(origin);
   if (url.protocol !== 'http:') throw new TypeError(`only http upstreams are supported, got ${url.protocol}`);
-  const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: Math.min(options.maxSockets, 256), scheduling: 'lifo' });
-  const hostname = url.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(url.port || 80);
+  const pool = new Pool(url.origin, {
+    connections: options.maxSockets,
+    pipelining: 1,
+    connect: { timeout: options.connectTimeoutMs },
+    headersTimeout: options.responseTimeoutMs,
+    bodyTimeout: options.responseTimeoutMs,
+  });
   const basePath = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
 
-  function attempt(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, retriesLeft: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const upReq = request({ hostname, port, agent, method: req.method, path: basePath + target.path, headers: target.headers });
-      const responseTimer = setTimeout(() => upReq.destroy(new UpstreamTimeout('response')), options.responseTimeoutMs);
-      const onClientClose = () => { if (!res.writableFinished) upReq.destroy(); };
-      res.once('close', onClientClose);
-
-      upReq.once('socket', (socket) => {
-        if (!socket.connecting) return;
-        const connectTimer = setTimeout(() => upReq.destroy(new UpstreamTimeout('connect')), options.connectTimeoutMs);
-        socket.once('connect', () => clearTimeout(connectTimer));
-        socket.once('close', () => clearTimeout(connectTimer));
-      });
-
-      upReq.once('response', (upRes) => {
-        clearTimeout(responseTimer);
-        settled = true;
-        res.writeHead(upRes.statusCode ?? 502, responseHeaders(upRes, target.responseHeaders));
-        upRes.pipe(res);
-        upRes.once('error', () => res.destroy());
-        upRes.once('aborted', () => res.destroy());
-        resolve();
-      });
-
-      upReq.once('error', (err) => {
-        clearTimeout(responseTimer);
-        res.off('close', onClientClose);
-        if (settled) { res.destroy(); return; }
-        settled = true;
-        const stale = upReq.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET';
-        if (stale && retriesLeft > 0 && !res.destroyed) {
+  function attempt(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, onError: (err: GatewayError) => void, retriesLeft: number, body: IncomingMessage | null): void {
+    pool.stream(
+      { path: basePath + target.path, method: (req.method ?? 'GET') as 'GET', headers: target.headers as Record<string, string>, body, opaque: res },
+      ({ statusCode, headers }) => {
+        res.writeHead(statusCode, responseHeaders(headers as Record<string, string | string[]>, target.responseHeaders));
+        return res;
+      },
+      (err) => {
+        if (!err) return;
+        if (res.headersSent) { res.destroy(); return; }
+        if (res.destroyed) return;
+        if (retriesLeft > 0 && STALE_SOCKET.has((err as { code?: string }).code ?? '')) {
           // a pooled keep-alive socket the upstream had already closed: safe to retry a request without a body
-          attempt(req, res, target, retriesLeft - 1).then(resolve, reject);
+          attempt(req, res, target, onError, retriesLeft - 1, body);
           return;
         }
-        reject(toGatewayError(err));
-      });
-
-      const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-      if (hasBody) req.pipe(upReq);
-      else upReq.end();
-    });
+        onError(toGatewayError(err));
+      },
+    );
   }
 
   return {
     origin: url.origin,
-    forward(req, res, target) {
+    forward(req, res, target, onError) {
       const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-      return attempt(req, res, target, !hasBody && IDEMPOTENT_WITHOUT_BODY.has(req.method ?? '') ? 1 : 0);
+      attempt(req, res, target, onError, !hasBody && IDEMPOTENT.has(req.method ?? '') ? 1 : 0, hasBody ? req : null);
     },
-    close() { agent.destroy(); },
+    close: () => pool.close(),
   };
 }

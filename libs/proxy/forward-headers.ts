@@ -38,8 +38,9 @@ export function requestIdOf(headers: IncomingHttpHeaders): string {
 /**
  * The headers to send upstream: hop-by-hop and stripped names removed,
  * forwarding headers kept only from a trusted proxy and then extended,
- * `extra` set last (it wins). Request framing is preserved: a chunked request
- * stays chunked, a Content-Length stays.
+ * `extra` set last (it wins). `Expect` is answered by this server, not
+ * forwarded. Framing is the upstream client's job: a Content-Length stays,
+ * a chunked body is re-chunked.
  */
 export function forwardHeaders(req: IncomingMessage, policy: HeaderPolicy, extra: Readonly<Record<string, string>>): OutgoingHttpHeaders {
   const inbound = req.headers;
@@ -48,12 +49,11 @@ export function forwardHeaders(req: IncomingMessage, policy: HeaderPolicy, extra
   const trusted = policy.trustedProxies.has(peer);
   const out: OutgoingHttpHeaders = {};
   for (const name in inbound) {
-    if (HOP_BY_HOP.has(name) || name === 'host' || policy.strip.has(name) || scoped?.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || name === 'host' || name === 'expect' || policy.strip.has(name) || scoped?.has(name)) continue;
     if (!trusted && FORWARDING.has(name)) continue;
     if (policy.stripPrefixes.length > 0 && policy.stripPrefixes.some((p) => name.startsWith(p))) continue;
     out[name] = inbound[name];
   }
-  if (inbound['transfer-encoding'] !== undefined) out['transfer-encoding'] = 'chunked';
   const priorFor = trusted ? inbound['x-forwarded-for'] : undefined;
   out['x-forwarded-for'] = priorFor ? `${priorFor}, ${peer}` : peer;
   const proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';

@@ -1,3 +1,4 @@
 export { startServer, type RunningServer, type ServerOptions } from './start-server.js';
 export { runMain } from './run-main.js';
 export { handleSignals } from './handle-signals.js';
+export { createRequestLifecycle } from './request-lifecycle.js';

@@ -23,7 +23,7 @@ export interface VerifiedToken {
 
 export interface Verifier {
   /** verifies an RFC 9068 access token; failures are 401 invalid_token (or 503 when keys are unavailable) */
-  verify(token: string): Promise<VerifiedToken>;
+  verify(token: string): VerifiedToken | Promise<VerifiedToken>;
   readonly stats: { verifications: number; hits: number };
 }
 
@@ -56,13 +56,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   return {
     stats,
-    async verify(token) {
+    verify(token) {
       const hash = tokenHash(token);
       const hit = cache.get(hash);
       if (hit && now() / 1000 < hit.exp! + options.clockSkewSeconds) {
         stats.hits++;
         return { claims: hit, cached: true };
       }
+      return verifyAndStore(token, hash);
+    },
+  };
+
+  async function verifyAndStore(token: string, hash: string): Promise<VerifiedToken> {
       if (!hasCanonicalShape(token, 'jws')) throw invalid('shape', 'the access token is not a well-formed JWS');
       stats.verifications++;
       let claims: JWTPayload;
@@ -85,6 +90,5 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (claims.iat! > now() / 1000 + options.clockSkewSeconds) throw invalid('iat_future', 'the access token was issued in the future');
       cache.set(hash, claims, { ttl: Math.max(1, (claims.exp! - now() / 1000) * 1000) });
       return { claims, cached: false };
-    },
-  };
+  }
 }

@@ -1,15 +1,17 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import type { EdgeConfig } from '../../../libs/config/index.js';
-import { isGatewayError, toResponse } from '../../../libs/errors/index.js';
+import type { IntrospectionResponse } from 'oauth4webapi';
+import type { EdgeConfig, EdgeRouteConfig } from '../../../libs/config/index.js';
 import { headerValues, parseBearer } from '../../../libs/bearer/parse-bearer.js';
-import { acceptToken, type AcceptanceRules, type IntrospectionCache } from '../../../libs/introspection/index.js';
+import { acceptToken, type AcceptanceRules, type CachedIntrospection, type IntrospectionCache } from '../../../libs/introspection/index.js';
 import type { Minter } from '../../../libs/minting/index.js';
 import type { SigningKeys } from '../../../libs/keys/index.js';
 import { checkRequestPath, createRouteTable, requireScopes, scopeSet } from '../../../libs/routing/index.js';
-import { createUpstream, forwardHeaders, headerPolicy, requestIdOf, type Upstream } from '../../../libs/proxy/index.js';
-import { createRequestLog, type Logger, type RequestRecord } from '../../../libs/observability/index.js';
+import { createUpstream, forwardHeaders, headerPolicy, type Upstream } from '../../../libs/proxy/index.js';
+import type { Logger, RequestRecord } from '../../../libs/observability/index.js';
+import { createRequestLifecycle } from '../../../libs/server/index.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -22,73 +24,77 @@ export interface EdgeDeps {
 }
 
 type Env = { Bindings: HttpBindings; Variables: { record: RequestRecord } };
+type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream };
 
-function stripPrefix(url: string, prefix: string): string {
+export function stripPrefix(url: string, prefix: string): string {
   const rest = url.slice(prefix.length);
   return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
-/** The edge gateway: opaque token in, audience-scoped JWT out, forwarded to the route's micro gateway. */
-export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; close(): void } {
+/**
+ * The edge gateway: opaque token in, audience-scoped JWT out, forwarded to
+ * the route's micro gateway. With warm caches the whole pipeline runs
+ * synchronously; only an introspection or a signature makes it wait.
+ */
+export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; close(): Promise<void> } {
   const { config, introspection, minter } = deps;
   const now = deps.now ?? Date.now;
   const upstreams = new Map<string, Upstream>();
-  const routes = createRouteTable(config.routes.map((route) => {
+  const routes = createRouteTable<Route>(config.routes.map((route) => {
     let upstream = upstreams.get(route.upstream);
     if (!upstream) upstreams.set(route.upstream, upstream = createUpstream(route.upstream, config.upstream));
     return { ...route, upstream };
   }));
   const policy = headerPolicy(['authorization', ...config.stripHeaders], config.server.trustedProxies);
-  const logRequest = createRequestLog(deps.logger, { accessLog: config.logging.accessLog });
-  const grantedScopes = new WeakMap<object, Set<string>>();
+  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog });
+  const grantedScopes = new WeakMap<IntrospectionResponse, Set<string>>();
   const jwksBody = JSON.stringify(deps.keys.jwks());
   const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.keys.jwksMaxAgeSeconds}` };
 
-  const app = new Hono<Env>();
+  function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, jwt: string): Response {
+    const url = record.path;
+    route.upstream.forward(req, res, {
+      path: route.stripPrefix ? stripPrefix(url, route.pathPrefix) : url,
+      headers: forwardHeaders(req, policy, { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId }),
+      responseHeaders: { 'x-request-id': record.requestId },
+    }, (err) => lifecycle.fail(res, record, err));
+    return RESPONSE_ALREADY_SENT;
+  }
 
-  app.get('/.well-known/jwks.json', (c) => c.body(jwksBody, 200, jwksHeaders));
-
-  app.all('*', async function edge(c) {
-    const { incoming: req, outgoing: res } = c.env;
-    const url = req.url ?? '/';
-    const record: RequestRecord = { requestId: requestIdOf(req.headers), method: req.method ?? 'GET', path: url, start: performance.now() };
-    c.set('record', record);
-    res.once('finish', () => logRequest(record, res.statusCode));
-
-    checkRequestPath(url);
-    const route = routes.match(req.headers.host, url, record.method);
-    record.route = route.name;
-    const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), config.introspection.maxTokenLength);
-    const { hash, result, outcome } = await introspection.lookup(token);
-    record.cache = outcome;
+  function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection): Response | Promise<Response> {
+    const { result } = looked;
+    record.cache = looked.outcome;
     acceptToken(result, deps.acceptance, now() / 1000);
     if (typeof result.client_id === 'string') record.clientId = result.client_id;
     if (typeof result.sub === 'string') record.sub = result.sub;
     let granted = grantedScopes.get(result);
     if (!granted) grantedScopes.set(result, granted = scopeSet(result.scope));
     requireScopes(granted, route);
-    const { jwt } = await minter.mint(hash, result, route.audience);
-    const headers = forwardHeaders(req, policy, { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId });
-    await route.upstream.forward(req, res, {
-      path: route.stripPrefix ? stripPrefix(url, route.pathPrefix) : url,
-      headers,
-      responseHeaders: { 'x-request-id': record.requestId },
-    });
-    return RESPONSE_ALREADY_SENT;
+    const minted = minter.mint(looked.hash, result, route.audience);
+    return minted instanceof Promise
+      ? minted.then((m) => forward(req, res, record, route, m.jwt))
+      : forward(req, res, record, route, minted.jwt);
+  }
+
+  const app = new Hono<Env>();
+
+  app.get('/.well-known/jwks.json', (c) => c.body(jwksBody, 200, jwksHeaders));
+
+  app.all('*', function edge(c): Response | Promise<Response> {
+    const { incoming: req, outgoing: res } = c.env;
+    const record = lifecycle.begin(req, res);
+    c.set('record', record);
+    checkRequestPath(record.path);
+    const route = routes.match(req.headers.host, record.path, record.method);
+    record.route = route.name;
+    const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), config.introspection.maxTokenLength);
+    const looked = introspection.lookup(token);
+    return looked instanceof Promise
+      ? looked.then((l) => authorize(req, res, record, route, l))
+      : authorize(req, res, record, route, looked);
   });
 
-  app.onError((err, c) => {
-    const record = c.get('record');
-    if (isGatewayError(err)) {
-      if (record) { record.code = err.code; if (err.reason) record.reason = err.reason; }
-      if (err.status >= 500 && err.cause) deps.logger.warn({ request_id: record?.requestId, code: err.code, reason: err.reason, cause: String((err.cause as Error).message ?? err.cause) }, 'dependency failure');
-    } else {
-      deps.logger.error({ err, request_id: record?.requestId }, 'unexpected error');
-    }
-    const response = toResponse(err, config.realm);
-    if (record) response.headers.set('x-request-id', record.requestId);
-    return response;
-  });
+  app.onError(lifecycle.onError);
 
-  return { app, close: () => { for (const u of upstreams.values()) u.close(); } };
+  return { app, close: async () => { await Promise.all([...upstreams.values()].map((u) => u.close())); } };
 }

@@ -52,6 +52,6 @@ runMain('phantom edge', async () => {
 
   handleSignals(logger, async () => {
     await running.close();
-    edge.close();
+    await edge.close();
   });
 });

@@ -1,14 +1,16 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { JWTPayload } from 'jose';
-import type { MicroConfig } from '../../../libs/config/index.js';
-import { isGatewayError, toResponse } from '../../../libs/errors/index.js';
+import type { MicroConfig, MicroRouteConfig } from '../../../libs/config/index.js';
 import { headerValues, parseBearer } from '../../../libs/bearer/parse-bearer.js';
-import type { Verifier } from '../../../libs/verification/index.js';
+import type { VerifiedToken, Verifier } from '../../../libs/verification/index.js';
 import { checkRequestPath, createRouteTable, requireScopes, scopeSet } from '../../../libs/routing/index.js';
-import { createUpstream, forwardHeaders, headerPolicy, requestIdOf } from '../../../libs/proxy/index.js';
-import { createRequestLog, type Logger, type RequestRecord } from '../../../libs/observability/index.js';
+import { createUpstream, forwardHeaders, headerPolicy } from '../../../libs/proxy/index.js';
+import type { Logger, RequestRecord } from '../../../libs/observability/index.js';
+import { createRequestLifecycle } from '../../../libs/server/index.js';
+import { claimHeaderMapper } from './claim-headers.js';
 
 export interface MicroDeps {
   config: MicroConfig;
@@ -18,76 +20,56 @@ export interface MicroDeps {
 
 type Env = { Bindings: HttpBindings; Variables: { record: RequestRecord } };
 
-function claimValue(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join(' ');
-  return undefined;
-}
-
-/** The micro gateway: verifies the edge's JWT, checks scopes and forwards to its backend. */
-export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): void } {
+/**
+ * The micro gateway: verifies the edge's JWT, checks the route's scopes and
+ * forwards to its backend. A repeated JWT is served from the verified-token
+ * cache synchronously.
+ */
+export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Promise<void> } {
   const { config, verifier } = deps;
   const routes = createRouteTable(config.routes);
   const backend = createUpstream(config.backend, config.upstream);
-  const claimHeaders = Object.entries(config.claimHeaders).map(([claim, header]) => [claim, header.toLowerCase()] as const);
-  const policy = headerPolicy(['authorization', ...config.stripHeaders, ...claimHeaders.map(([, h]) => h)], config.server.trustedProxies);
-  const logRequest = createRequestLog(deps.logger, { accessLog: config.logging.accessLog });
+  const claimHeaders = claimHeaderMapper(config.claimHeaders);
+  const policy = headerPolicy(['authorization', ...config.stripHeaders, ...claimHeaders.names], config.server.trustedProxies);
+  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog });
   const grantedScopes = new WeakMap<JWTPayload, Set<string>>();
-  const extraHeaders = new WeakMap<JWTPayload, Record<string, string>>();
 
-  function headersFor(claims: JWTPayload, token: string, requestId: string): Record<string, string> {
-    let fromClaims = extraHeaders.get(claims);
-    if (!fromClaims) {
-      fromClaims = {};
-      for (const [claim, header] of claimHeaders) {
-        const value = claimValue(claims[claim]);
-        if (value !== undefined) fromClaims[header] = value;
-      }
-      extraHeaders.set(claims, fromClaims);
-    }
-    return config.forwardJwt
-      ? { ...fromClaims, authorization: `Bearer ${token}`, 'x-request-id': requestId }
-      : { ...fromClaims, 'x-request-id': requestId };
-  }
-
-  const app = new Hono<Env>();
-
-  app.all('*', async function micro(c) {
-    const { incoming: req, outgoing: res } = c.env;
-    const url = req.url ?? '/';
-    const record: RequestRecord = { requestId: requestIdOf(req.headers), method: req.method ?? 'GET', path: url, start: performance.now() };
-    c.set('record', record);
-    res.once('finish', () => logRequest(record, res.statusCode));
-
-    checkRequestPath(url);
-    const route = routes.match(req.headers.host, url, record.method);
-    record.route = route.name;
-    const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), config.verification.maxTokenLength);
-    const { claims, cached } = await verifier.verify(token);
-    record.cache = cached ? 'hit' : 'miss';
+  function admit(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, token: string, verified: VerifiedToken): Response {
+    const { claims } = verified;
+    record.cache = verified.cached ? 'hit' : 'miss';
     if (typeof claims.client_id === 'string') record.clientId = claims.client_id;
     if (typeof claims.sub === 'string') record.sub = claims.sub;
     let granted = grantedScopes.get(claims);
     if (!granted) grantedScopes.set(claims, granted = scopeSet(claims.scope));
     requireScopes(granted, route);
-    const headers = forwardHeaders(req, policy, headersFor(claims, token, record.requestId));
-    const path = route.stripPrefix ? (url.slice(route.pathPrefix.length).replace(/^(?!\/)/, '/')) : url;
-    await backend.forward(req, res, { path, headers, responseHeaders: { 'x-request-id': record.requestId } });
+    const extra: Record<string, string> = { ...claimHeaders.headersFor(claims), 'x-request-id': record.requestId };
+    if (config.forwardJwt) extra.authorization = `Bearer ${token}`;
+    const url = record.path;
+    backend.forward(req, res, {
+      path: route.stripPrefix ? (url.slice(route.pathPrefix.length).replace(/^(?!\/)/, '/')) : url,
+      headers: forwardHeaders(req, policy, extra),
+      responseHeaders: { 'x-request-id': record.requestId },
+    }, (err) => lifecycle.fail(res, record, err));
     return RESPONSE_ALREADY_SENT;
+  }
+
+  const app = new Hono<Env>();
+
+  app.all('*', function micro(c): Response | Promise<Response> {
+    const { incoming: req, outgoing: res } = c.env;
+    const record = lifecycle.begin(req, res);
+    c.set('record', record);
+    checkRequestPath(record.path);
+    const route = routes.match(req.headers.host, record.path, record.method);
+    record.route = route.name;
+    const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), config.verification.maxTokenLength);
+    const verified = verifier.verify(token);
+    return verified instanceof Promise
+      ? verified.then((v) => admit(req, res, record, route, token, v))
+      : admit(req, res, record, route, token, verified);
   });
 
-  app.onError((err, c) => {
-    const record = c.get('record');
-    if (isGatewayError(err)) {
-      if (record) { record.code = err.code; if (err.reason) record.reason = err.reason; }
-    } else {
-      deps.logger.error({ err, request_id: record?.requestId }, 'unexpected error');
-    }
-    const response = toResponse(err, config.realm);
-    if (record) response.headers.set('x-request-id', record.requestId);
-    return response;
-  });
+  app.onError(lifecycle.onError);
 
   return { app, close: () => backend.close() };
 }

@@ -36,6 +36,6 @@ runMain('phantom micro', async () => {
 
   handleSignals(logger, async () => {
     jwks.stop(); await running.close();
-    micro.close();
+    await micro.close();
   });
 });

@@ -1,0 +1,49 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Context } from 'hono';
+import type { Logger } from 'pino';
+import { isGatewayError, toResponse, writeError } from '../errors/index.js';
+import { createRequestLog, type RequestRecord } from '../observability/index.js';
+import { requestIdOf } from '../proxy/index.js';
+
+/**
+ * What every request of either gateway goes through around its pipeline: a
+ * record started on arrival and logged once when the response closes, and
+ * the one way a refusal is answered and noted (code and reason in the record).
+ */
+export function createRequestLifecycle(options: { logger: Logger; realm: string; accessLog: boolean }) {
+  const logRequest = createRequestLog(options.logger, { accessLog: options.accessLog });
+
+  function note(record: RequestRecord | undefined, err: unknown): void {
+    if (isGatewayError(err)) {
+      if (record) { record.code = err.code; if (err.reason) record.reason = err.reason; }
+      if (err.status >= 500 && err.cause) {
+        const cause = err.cause as { message?: string; cause?: { message?: string } };
+        options.logger.warn({ request_id: record?.requestId, code: err.code, reason: err.reason, cause: cause.cause?.message ?? cause.message ?? String(cause) }, 'dependency failure');
+      }
+    } else {
+      options.logger.error({ err, request_id: record?.requestId }, 'unexpected error');
+    }
+  }
+
+  return {
+    begin(req: IncomingMessage, res: ServerResponse): RequestRecord {
+      const record: RequestRecord = { requestId: requestIdOf(req.headers), method: req.method ?? 'GET', path: req.url ?? '/', start: performance.now() };
+      // 'close' comes after 'finish', and also when the client went away first (logged as 499)
+      res.once('close', () => logRequest(record, res.writableFinished ? res.statusCode : 499));
+      return record;
+    },
+    /** answers on the raw response, after the Hono handler handed it over */
+    fail(res: ServerResponse, record: RequestRecord, err: unknown): void {
+      note(record, err);
+      writeError(res, err, options.realm, { 'x-request-id': record.requestId });
+    },
+    /** Hono's onError */
+    onError(err: Error, c: Context<any>): Response {
+      const record = c.get('record') as RequestRecord | undefined;
+      note(record, err);
+      const response = toResponse(err, options.realm);
+      if (record) response.headers.set('x-request-id', record.requestId);
+      return response;
+    },
+  };
+}
