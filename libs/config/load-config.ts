@@ -22,7 +22,8 @@ export function parseConfig<S extends z.ZodType>(file: string, doc: unknown, sch
     throw new ConfigError(file, result.error.issues.map((issue) => {
       const where = formatPath(issue.path);
       if (issue.code === 'unrecognized_keys') return `${where}: unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-      return `${where}: ${issue.message.replace(/^Invalid input: /, '')}`;
+      const message = issue.message.replace(/^Invalid input: /, '').replace(/^expected (\w+), received undefined$/, 'required ($1)');
+      return `${where}: ${message}`;
     }));
   }
   return deepFreeze(result.data);
@@ -41,7 +42,7 @@ export function loadConfig<S extends z.ZodType>(file: string, schema: S,
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(file, [code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? 'error'})`]);
   }
-  const document = parseDocument(text, { prettyErrors: false });
+  const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {
     throw new ConfigError(file, document.errors.map((e) => `YAML syntax error at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
   }

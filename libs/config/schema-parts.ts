@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+export const httpUrl = z.url({ protocol: /^https?$/, error: (issue) => (issue.code === 'invalid_format' ? 'expected an http(s) URL' : undefined) });
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;

@@ -33,7 +33,7 @@ const REASONS: Record<string, string> = {
   [joseErrors.JOSEAlgNotAllowed.code]: 'alg_not_allowed',
   [joseErrors.JWSSignatureVerificationFailed.code]: 'signature',
   [joseErrors.JOSENotSupported.code]: 'not_supported',
-  [joseErrors.JWTInvalid.code]: 'malformed',
+  [joseErrors.JWTInvalid.code]: 'claims_set',
   [joseErrors.JWSInvalid.code]: 'malformed',
 };
 

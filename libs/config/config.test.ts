@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, edgeConfigSchema, loadConfig, microConfigSchema, parseConfig, durationMs } from './index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'phantom-config-'));
+const write = (name: string, text: string) => { const f = join(dir, name); writeFileSync(f, text); return f; };
+
+const EDGE = `
+issuer: https://edge.example
+authorizationServer:
+  issuer: https://as.example
+  clientId: edge
+  clientSecret: \${EDGE_SECRET}
+keys:
+  signing: [{ file: /keys/a.pem }]
+audiences:
+  orders: { scopes: [orders:read] }
+routes:
+  - { name: orders, pathPrefix: /orders, upstream: "http://micro:8081", audience: orders, scopes: [orders:read] }
+`;
+
+function problems(fn: () => unknown): readonly string[] {
+  try { fn(); } catch (err) { assert.ok(err instanceof ConfigError); assert.equal(err.code, 'ERR_CONFIG'); return err.problems; }
+  assert.fail('expected a ConfigError');
+}
+
+test('a valid file gives typed, defaulted, frozen config with env substitution', () => {
+  const config = loadConfig(write('ok.yaml', EDGE), edgeConfigSchema, { EDGE_SECRET: 's3cret' });
+  assert.equal(config.authorizationServer.clientSecret, 's3cret');
+  assert.equal(config.authorizationServer.clientAuth, 'client_secret_basic');
+  assert.equal(config.authorizationServer.timeoutMs, 2000);
+  assert.equal(config.minting.ttlSeconds, 60);
+  assert.equal(config.routes[0]!.scopeMode, 'all');
+  assert.ok(Object.isFrozen(config.routes[0]));
+  assert.throws(() => { (config as { issuer: string }).issuer = 'x'; });
+});
+
+test('messages name the file and the field path', () => {
+  const file = write('bad.yaml', EDGE.replace('pathPrefix: /orders', 'pathPrefix: orders').replace('clientId: edge', 'clientId: edge\n  colour: blue'));
+  const err = (() => { try { loadConfig(file, edgeConfigSchema, { EDGE_SECRET: 'x' }); } catch (e) { return e as ConfigError; } return undefined; })();
+  assert.ok(err);
+  assert.match(err.message, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: 2 problems`));
+  assert.ok(err.problems.includes('authorizationServer: unknown key "colour"'), err.problems.join('|'));
+  assert.ok(err.problems.includes('routes[0].pathPrefix: expected a path starting with "/"'), err.problems.join('|'));
+});
+
+test('each kind of mistake has its message', () => {
+  const f = (text: string, env: Record<string, string> = { EDGE_SECRET: 'x' }) => problems(() => loadConfig(write('m.yaml', text), edgeConfigSchema, env));
+  assert.deepEqual(f(EDGE, {}), ['authorizationServer.clientSecret: environment variable EDGE_SECRET is not set']);
+  assert.deepEqual(f(EDGE.replace('issuer: https://edge.example', 'issuer: 42')), ['issuer: expected string, received number']);
+  assert.deepEqual(f(EDGE.replace('audience: orders, scopes', 'audience: billing, scopes')), ['routes[0].audience: audience "billing" is not declared under audiences']);
+  assert.deepEqual(f(EDGE.replace('signing: [{ file: /keys/a.pem }]', 'generate: true')), ['keys.generate: a generated signing key is allowed only with development: true']);
+  assert.deepEqual(f(EDGE.replace('issuer: https://as.example', 'issuer: ftp://as.example')), ['authorizationServer.issuer: expected an http(s) URL']);
+  assert.deepEqual(f('routes: [\n'), [problems(() => loadConfig(write('m2.yaml', 'routes: [\n'), edgeConfigSchema))[0]!]);
+  assert.match(f('routes: [\n')[0]!, /^YAML syntax error at line \d+/);
+  assert.deepEqual(problems(() => loadConfig(join(dir, 'nope.yaml'), edgeConfigSchema)), ['file not found']);
+  assert.deepEqual(f(EDGE.replace('clientSecret: ${EDGE_SECRET}', 'clientAuth: client_secret_post')), ['authorizationServer.clientSecret: required for clientAuth client_secret_post']);
+});
+
+test('micro config: defaults and required fields', () => {
+  const ok = parseConfig('m.yaml', { audience: 'orders', jwks: { url: 'http://edge/.well-known/jwks.json' }, verification: { issuer: 'http://edge' },
+    backend: 'http://b:1', routes: [{ name: 'r', pathPrefix: '/' }] }, microConfigSchema);
+  assert.deepEqual(ok.verification.algorithms, ['ES256', 'EdDSA', 'RS256', 'PS256']);
+  assert.equal(ok.jwks.unknownKidCooldownSeconds, 10);
+  assert.deepEqual(problems(() => parseConfig('m.yaml', { audience: 'orders' }, microConfigSchema)).slice().sort(),
+    ['backend: required (string)', 'jwks: required (object)', 'routes: required (array)', 'verification: required (object)']);
+});
+
+test('durations: numbers are seconds, strings carry a unit', () => {
+  assert.equal(durationMs.parse(2), 2000);
+  assert.equal(durationMs.parse('500ms'), 500);
+  assert.equal(durationMs.parse('1m'), 60_000);
+  assert.throws(() => durationMs.parse('soon'));
+});
