@@ -75,3 +75,12 @@ test('durations: numbers are seconds, strings carry a unit', () => {
   assert.equal(durationMs.parse('1m'), 60_000);
   assert.throws(() => durationMs.parse('soon'));
 });
+
+test('the committed JSON Schemas are what the config schemas produce (run `npm run schema` after a change)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { jsonSchemas } = await import('./index.js');
+  for (const [name, schema] of Object.entries(jsonSchemas())) {
+    const committed = JSON.parse(readFileSync(new URL(`../../../deploy/schema/${name}.schema.json`, import.meta.url), 'utf8')) as object;
+    assert.deepEqual(committed, JSON.parse(JSON.stringify(schema)), `deploy/schema/${name}.schema.json is stale`);
+  }
+});

@@ -4,3 +4,4 @@ export { substituteEnv } from './substitute-env.js';
 export { edgeConfigSchema, type EdgeConfig, type EdgeRouteConfig } from './edge-schema.js';
 export { microConfigSchema, type MicroConfig, type MicroRouteConfig } from './micro-schema.js';
 export { durationMs } from './schema-parts.js';
+export { jsonSchemas } from './json-schemas.js';

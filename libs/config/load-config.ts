@@ -44,7 +44,11 @@ export function loadConfig<S extends z.ZodType>(file: string, schema: S,
   }
   const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {
-    throw new ConfigError(file, document.errors.map((e) => `YAML syntax error at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
+    // the first error only: later ones are usually its echoes
+    const [first] = document.errors;
+    const at = first!.linePos?.[0];
+    const message = first!.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError(file, [`YAML syntax error at line ${at?.line ?? '?'}, column ${at?.col ?? '?'}: ${message}`]);
   }
   return parseConfig(file, document.toJS() ?? {}, schema, env);
 }

@@ -1,7 +1,7 @@
 /**
  * Edge gateway process: the only place that reads process.env and argv,
  * listens and handles signals.
- *   node dist/apps/edge/src/main.js --config edge.yaml
+ *   node dist/apps/edge/src/main.js --config edge.yaml [--check [--online]]
  */
 import { parseArgs } from 'node:util';
 import { edgeConfigSchema, loadConfig, ConfigError } from '../../../libs/config/index.js';
@@ -13,7 +13,7 @@ import { handleSignals, runMain, startServer } from '../../../libs/server/index.
 import { createEdgeApp } from './app.js';
 
 runMain('phantom edge', async () => {
-  const { values } = parseArgs({ options: { config: { type: 'string' } } });
+  const { values } = parseArgs({ options: { config: { type: 'string' }, check: { type: 'boolean', default: false }, online: { type: 'boolean', default: false } } });
   if (!values.config) throw new ConfigError('(command line)', ['--config <file> is required']);
   const file = values.config;
   const config = loadConfig(file, edgeConfigSchema, process.env);
@@ -31,9 +31,19 @@ runMain('phantom edge', async () => {
     issuer: as.issuer, clientId: as.clientId, clientSecret: as.clientSecret, clientAuth: as.clientAuth,
     privateKey: privateKey && { key: privateKey.privateKey, kid: privateKey.kid }, timeoutMs: as.timeoutMs, allowHttp: as.allowHttp,
   });
+  const causeOf = (err: Error) => String((err.cause as Error)?.message ?? err.message);
+  if (values.check) {
+    if (values.online) {
+      await asClient.discover().catch((err: Error) => {
+        throw new ConfigError(file, [`authorizationServer.issuer: discovery at ${as.issuer} failed (${causeOf(err)})`]);
+      });
+    }
+    process.stdout.write(`${file}: configuration OK${values.online ? '; the authorization server answers discovery' : ''}\n`);
+    return;
+  }
   asClient.discover().then(
     (metadata) => logger.info({ issuer: as.issuer, introspection_endpoint: metadata.introspection_endpoint }, 'authorization server discovered'),
-    (err: Error) => logger.warn({ issuer: as.issuer, cause: String((err.cause as Error)?.message ?? err.message) }, 'authorization server discovery failed; retrying on demand'),
+    (err: Error) => logger.warn({ issuer: as.issuer, cause: causeOf(err) }, 'authorization server discovery failed; retrying on demand'),
   );
   const introspection = createIntrospectionCache({
     introspect: (token) => asClient.introspect(token),

@@ -1,7 +1,7 @@
 /**
  * Micro gateway process: the only place that reads process.env and argv,
  * listens and handles signals.
- *   node dist/apps/micro/src/main.js --config micro.yaml
+ *   node dist/apps/micro/src/main.js --config micro.yaml [--check [--online]]
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, microConfigSchema } from '../../../libs/config/index.js';
@@ -11,9 +11,19 @@ import { handleSignals, runMain, startServer } from '../../../libs/server/index.
 import { createMicroApp } from './app.js';
 
 runMain('phantom micro', async () => {
-  const { values } = parseArgs({ options: { config: { type: 'string' } } });
+  const { values } = parseArgs({ options: { config: { type: 'string' }, check: { type: 'boolean', default: false }, online: { type: 'boolean', default: false } } });
   if (!values.config) throw new ConfigError('(command line)', ['--config <file> is required']);
   const config = loadConfig(values.config, microConfigSchema, process.env);
+  if (values.check) {
+    if (values.online) {
+      const reply = await fetch(config.jwks.url, { signal: AbortSignal.timeout(config.jwks.timeoutMs) }).catch((err: Error) => err);
+      if (reply instanceof Error || !reply.ok) {
+        throw new ConfigError(values.config, [`jwks.url: ${config.jwks.url} did not answer (${reply instanceof Error ? String((reply.cause as Error)?.message ?? reply.message) : `HTTP ${reply.status}`})`]);
+      }
+    }
+    process.stdout.write(`${values.config}: configuration OK${values.online ? '; the JWKS endpoint answers' : ''}\n`);
+    return;
+  }
   const logger = createLogger({ name: `micro-${config.audience}`, level: config.logging.level });
 
   const jwks = createJwksCache({
