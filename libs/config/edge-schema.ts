@@ -47,6 +47,8 @@ export const edgeConfigSchema = z.strictObject({
     inactiveCacheTtlSeconds: z.number().nonnegative().default(10),
     inactiveCacheMaxEntries: z.number().int().positive().default(10_000),
     maxTokenLength: z.number().int().positive().default(4096),
+    /** keep serving an expired cache entry this long while the AS is unreachable (0 = off; see README) */
+    serveStaleSeconds: z.number().int().nonnegative().default(0),
   }).prefault({}),
   minting: z.strictObject({
     ttlSeconds: z.number().int().positive().max(3600).default(60),

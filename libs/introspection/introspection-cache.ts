@@ -1,6 +1,7 @@
 import type { IntrospectionResponse } from 'oauth4webapi';
 import { LRUCache } from 'lru-cache';
 import { createSingleFlight, tokenHash } from '../cache/index.js';
+import { isGatewayError } from '../errors/index.js';
 
 export interface IntrospectionCacheOptions {
   introspect(token: string): Promise<IntrospectionResponse>;
@@ -8,10 +9,15 @@ export interface IntrospectionCacheOptions {
   maxTtlSeconds: number;
   inactiveMaxEntries: number;
   inactiveTtlSeconds: number;
+  /**
+   * After an active entry's TTL, it may still serve this long — but only
+   * while the AS is unreachable (503). 0 (the default) turns this off.
+   */
+  serveStaleSeconds?: number;
   now?: () => number;
 }
 
-export type CacheOutcome = 'hit' | 'miss' | 'shared';
+export type CacheOutcome = 'hit' | 'miss' | 'shared' | 'stale';
 
 export interface CachedIntrospection {
   hash: string;
@@ -24,37 +30,43 @@ export interface IntrospectionCache {
   lookup(token: string): CachedIntrospection | Promise<CachedIntrospection>;
   /** drop one token's entry (by hash), e.g. after revocation */
   forget(hash: string): void;
-  readonly stats: { hits: number; misses: number; shared: number; calls: number };
+  readonly stats: { hits: number; misses: number; shared: number; calls: number; stale: number };
   readonly size: number;
 }
+
+interface Entry { result: IntrospectionResponse; freshUntil: number }
 
 const INACTIVE: IntrospectionResponse = Object.freeze({ active: false });
 
 /**
- * Introspection results keyed by the token's SHA-256 (never the token), kept
+ * Introspection results keyed by the token's SHA-256 (never the token), fresh
  * for min(maxTtl, exp − now). Inactive answers go to a second, smaller cache
  * with a short TTL, so a flood of junk tokens cannot evict good entries.
  * Concurrent lookups for one uncached token share one introspection call.
- * Failures (503) are not cached.
+ * Failures (503) are never cached.
  */
 export function createIntrospectionCache(options: IntrospectionCacheOptions): IntrospectionCache {
   const now = options.now ?? Date.now;
-  const active = new LRUCache<string, IntrospectionResponse>({ max: options.maxEntries });
+  const staleMs = (options.serveStaleSeconds ?? 0) * 1000;
+  const active = new LRUCache<string, Entry>({ max: options.maxEntries });
   const inactive = options.inactiveTtlSeconds > 0
     ? new LRUCache<string, true>({ max: options.inactiveMaxEntries, ttl: options.inactiveTtlSeconds * 1000 })
     : undefined;
   const flights = createSingleFlight<IntrospectionResponse>();
-  const stats = { hits: 0, misses: 0, shared: 0, calls: 0 };
+  const stats = { hits: 0, misses: 0, shared: 0, calls: 0, stale: 0 };
 
   async function fetchAndStore(token: string, hash: string): Promise<IntrospectionResponse> {
     stats.calls++;
     const result = await options.introspect(token);
-    const nowSeconds = now() / 1000;
-    const lifetime = typeof result.exp === 'number' ? result.exp - nowSeconds : options.maxTtlSeconds;
-    if (result.active === true && lifetime > 0) {
-      active.set(hash, result, { ttl: Math.min(options.maxTtlSeconds, lifetime) * 1000 });
+    const nowMs = now();
+    const lifetimeMs = typeof result.exp === 'number' ? result.exp * 1000 - nowMs : options.maxTtlSeconds * 1000;
+    if (result.active === true && lifetimeMs > 0) {
+      const freshMs = Math.min(options.maxTtlSeconds * 1000, lifetimeMs);
+      active.set(hash, { result, freshUntil: nowMs + freshMs }, { ttl: freshMs + Math.min(staleMs, lifetimeMs - freshMs) });
+      inactive?.delete(hash);
       return result;
     }
+    active.delete(hash);
     inactive?.set(hash, true);
     return result.active === true ? result : INACTIVE;
   }
@@ -65,16 +77,30 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
     forget(hash) { active.delete(hash); inactive?.delete(hash); },
     lookup(token) {
       const hash = tokenHash(token);
-      const hit = active.get(hash) ?? (inactive?.has(hash) ? INACTIVE : undefined);
-      if (hit) {
+      const entry = active.get(hash);
+      if (entry && now() < entry.freshUntil) {
         stats.hits++;
-        return { hash, result: hit, outcome: 'hit' };
+        return { hash, result: entry.result, outcome: 'hit' };
+      }
+      if (!entry && inactive?.has(hash)) {
+        stats.hits++;
+        return { hash, result: INACTIVE, outcome: 'hit' };
       }
       const flight = flights.run(hash, () => fetchAndStore(token, hash));
       if (flight.shared) stats.shared++;
       else stats.misses++;
       const outcome: CacheOutcome = flight.shared ? 'shared' : 'miss';
-      return flight.promise.then((result) => ({ hash, result, outcome }));
+      return flight.promise.then(
+        (result) => ({ hash, result, outcome }),
+        (err: unknown) => {
+          // an entry past its freshness serves on only while the AS cannot answer
+          if (entry && isGatewayError(err) && err.code === 'authorization_server_unavailable') {
+            stats.stale++;
+            return { hash, result: entry.result, outcome: 'stale' as const };
+          }
+          throw err;
+        },
+      );
     },
   };
 }

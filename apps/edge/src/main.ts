@@ -51,6 +51,7 @@ runMain('phantom edge', async () => {
     maxTtlSeconds: config.introspection.cacheMaxTtlSeconds,
     inactiveMaxEntries: config.introspection.inactiveCacheMaxEntries,
     inactiveTtlSeconds: config.introspection.inactiveCacheTtlSeconds,
+    serveStaleSeconds: config.introspection.serveStaleSeconds,
   });
   const minter = createMinter({
     keys, issuer: config.issuer, ttlSeconds: config.minting.ttlSeconds, audiences: config.audiences,
