@@ -94,7 +94,7 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
         (result) => ({ hash, result, outcome }),
         (err: unknown) => {
           // an entry past its freshness serves on only while the AS cannot answer
-          if (entry && isGatewayError(err) && err.code === 'authorization_server_unavailable') {
+          if (entry && now() < entry.freshUntil + staleMs && isGatewayError(err) && err.code === 'authorization_server_unavailable') {
             stats.stale++;
             return { hash, result: entry.result, outcome: 'stale' as const };
           }
