@@ -86,7 +86,11 @@ export function createAsClient(options: AsClientOptions): AsClient {
       } catch (err) {
         // a 4xx (our credentials refused) or a body that is not an introspection response:
         // we could not check the token, so this is never a 401 for the client
-        throw asUnavailable('introspection_bad_response', err);
+        const refusedWith = err instanceof oauth.ResponseBodyError ? err.error
+          : err instanceof oauth.WWWAuthenticateChallengeError ? (err.cause[0]?.parameters.error ?? `http_${err.status}`)
+            : undefined;
+        const reason = refusedWith ? `introspection_refused_${refusedWith}` : 'introspection_bad_response';
+        throw asUnavailable(reason.replace(/[^a-z0-9_]/gi, '_').slice(0, 64), err);
       }
     },
   };

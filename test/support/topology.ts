@@ -159,3 +159,21 @@ export async function startTopology(options: { edge?: Doc; micro?: Doc } = {}): 
     throw err;
   }
 }
+
+/** One edge process in front of `upstreamUrl`, with the test edge config patched. */
+export async function startEdge(asUrl: string, upstreamUrl: string, patch?: Doc, dir = tempDir()): Promise<Program> {
+  const port = await freePort();
+  const file = writeYaml(dir, `edge-${port}.yaml`, edgeConfig(asUrl, port, upstreamUrl, patch));
+  return spawnProgram({ name: `edge-${port}`, script: SCRIPTS.edge, args: ['--config', file] });
+}
+
+/** Waits (up to timeoutMs) for a line of the program's output that contains `text`. */
+export async function waitForLine(program: Program, text: string, timeoutMs = 3000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = program.lines.find((l) => l.includes(text));
+    if (line) return line;
+    if (Date.now() > deadline) throw new Error(`${program.name} printed no line with "${text}":\n${program.lines.slice(-10).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

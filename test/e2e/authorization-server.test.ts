@@ -1,0 +1,87 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import { asStats, freePort, getToken, startBackend, startDevAs, startEdge, tempDir, waitForLine } from '../support/topology.js';
+import { bearer, send } from '../support/http.js';
+import type { Program } from '../../libs/process/index.js';
+
+describe('the edge and a real Authorization Server', () => {
+  const started: Program[] = [];
+  let backend: Program;
+  before(async () => { backend = await startBackend(); started.push(backend); });
+  after(async () => { await Promise.all(started.map((p) => p.stop())); });
+
+  test('AS down → 503 with Retry-After (never 401); AS back → 200 without restarting the edge', async () => {
+    const port = await freePort();
+    let as = await startDevAs(['--port', String(port)]);
+    const edge = await startEdge(as.url, backend.url);
+    started.push(edge);
+    try {
+      assert.equal((await send(`${edge.url}/orders/1`, { headers: bearer(await getToken(as)) })).status, 200);
+      const unseen = await getToken(as);
+      await as.stop();
+      const down = await send(`${edge.url}/orders/1`, { headers: bearer(unseen) });
+      assert.equal(down.status, 503);
+      assert.equal(down.headers['retry-after'], '2');
+      assert.equal(down.headers['www-authenticate'], undefined);
+      assert.equal(down.json().error, 'authorization_server_unavailable');
+      as = await startDevAs(['--port', String(port)]);
+      const again = await send(`${edge.url}/orders/1`, { headers: bearer(await getToken(as)) });
+      assert.equal(again.status, 200);
+      assert.match(await waitForLine(edge, '"dependency failure"'), /authorization_server_unavailable/);
+    } finally { await as.stop(); }
+  });
+
+  test('a token that expires while cached is refused right after its exp', async () => {
+    const as = await startDevAs();
+    started.push(as);
+    const edge = await startEdge(as.url, backend.url);
+    started.push(edge);
+    const token = await getToken(as, { client: ['short-lived', 'short-secret'], scope: 'orders:read' });
+    const issued = Date.now();
+    assert.equal((await send(`${edge.url}/orders/1`, { headers: bearer(token) })).status, 200);
+    const calls = (await asStats(as)).introspections;
+    await new Promise((r) => setTimeout(r, Math.max(0, issued + 4200 - Date.now()))); // the dev AS gives this client 3 s tokens
+    const late = await send(`${edge.url}/orders/1`, { headers: bearer(token) });
+    assert.equal(late.status, 401);
+    assert.match(String(late.headers['www-authenticate']), /error="invalid_token"/);
+    assert.ok((await asStats(as)).introspections - calls <= 1);
+  });
+
+  test('client_secret_post and private_key_jwt authenticate the edge at introspection', async () => {
+    const dir = tempDir();
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const keyFile = join(dir, 'edge-client.pem');
+    writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const publicJwk = publicKey.export({ format: 'jwk' }) as JWK;
+    const jwks = { keys: [{ ...publicJwk, alg: 'ES256', use: 'sig', kid: await calculateJwkThumbprint(publicJwk) }] };
+    const as = await startDevAs(['--private-key-jwt-client', `edge-pkjwt=${JSON.stringify(jwks)}`]);
+    started.push(as);
+    const post = await startEdge(as.url, backend.url, { authorizationServer: { clientId: 'edge-gateway-post', clientAuth: 'client_secret_post' } }, dir);
+    const pkjwt = await startEdge(as.url, backend.url, { authorizationServer: { clientId: 'edge-pkjwt', clientAuth: 'private_key_jwt', clientSecret: undefined, privateKeyFile: keyFile } }, dir);
+    const wrong = await startEdge(as.url, backend.url, { authorizationServer: { clientSecret: 'not-the-secret' } }, dir);
+    started.push(post, pkjwt, wrong);
+    const token = await getToken(as, { scope: 'orders:read' });
+    assert.equal((await send(`${post.url}/orders/1`, { headers: bearer(token) })).status, 200);
+    assert.equal((await send(`${pkjwt.url}/orders/1`, { headers: bearer(token) })).status, 200);
+    // the AS refusing the edge's own credentials is our problem, not the client's: 503, not 401
+    assert.equal((await send(`${wrong.url}/orders/1`, { headers: bearer(token) })).status, 503);
+    await waitForLine(wrong, 'introspection_refused_invalid_client');
+  });
+
+  test('requiredAudience (RFC 8707): only tokens issued for the edge resource pass', async () => {
+    const as = await startDevAs();
+    started.push(as);
+    const edge = await startEdge(as.url, backend.url, { authorizationServer: { requiredAudience: 'urn:phantom:edge' } });
+    started.push(edge);
+    const forEdge = await getToken(as, { scope: 'orders:read', resource: 'urn:phantom:edge' });
+    const forAnyone = await getToken(as, { scope: 'orders:read' });
+    assert.equal((await send(`${edge.url}/orders/1`, { headers: bearer(forEdge) })).status, 200);
+    const refused = await send(`${edge.url}/orders/1`, { headers: bearer(forAnyone) });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.json().error_description, 'the access token is not meant for this gateway');
+  });
+});
