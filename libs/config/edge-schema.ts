@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrl, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+import { httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
 
 const authorizationServer = z.strictObject({
   /** the AS issuer; its metadata is discovered (RFC 8414, then OpenID discovery) */
@@ -65,7 +65,18 @@ export const edgeConfigSchema = z.strictObject({
     jwksMaxAgeSeconds: z.number().int().nonnegative().default(300),
   }).prefault({}),
   /** every audience a JWT can be minted for, with the scopes it knows */
-  audiences: z.record(z.string(), z.strictObject({ scopes: z.array(z.string()).default([]) })),
+  audiences: z.record(z.string(), z.strictObject({
+    scopes: z.array(z.string()).default([]),
+    /** wrap this audience's JWTs in a JWE (nested JWT) for the recipient's public key */
+    encryption: z.strictObject({
+      /** the recipient's public key, PEM or JWK */
+      keyFile: z.string().min(1).optional(),
+      /** or the micro gateway's JWKS (a key with use "enc") */
+      jwksUrl: httpUrl.optional(),
+      alg: keyManagementAlgorithm.default('ECDH-ES+A256KW'),
+      enc: z.enum(['A256GCM']).default('A256GCM'),
+    }).refine((e) => (e.keyFile === undefined) !== (e.jwksUrl === undefined), { message: 'give exactly one of keyFile and jwksUrl' }).optional(),
+  })),
   routes: z.array(z.strictObject({
     ...routeBase,
     /** the micro gateway that serves this route */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrl, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+import { httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
 
 export const microConfigSchema = z.strictObject({
   development: z.boolean().default(false),
@@ -29,6 +29,16 @@ export const microConfigSchema = z.strictObject({
     cacheMaxEntries: z.number().int().positive().default(100_000),
     maxTokenLength: z.number().int().positive().default(8192),
   }),
+  /** JWE (nested JWT) from the edge: decrypted with this domain's private key first */
+  encryption: z.strictObject({
+    /** required: refuse plain JWS; optional: accept both */
+    mode: z.enum(['required', 'optional']).default('required'),
+    /** this domain's private decryption key, PEM or JWK */
+    keyFile: z.string().min(1),
+    alg: keyManagementAlgorithm.default('ECDH-ES+A256KW'),
+    /** publish the public half at /.well-known/jwks.json for the edge */
+    publish: z.boolean().default(true),
+  }).optional(),
   /** the backend this micro gateway protects */
   backend: httpUrl,
   /** pass the verified JWT on to the backend in Authorization */

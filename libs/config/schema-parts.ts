@@ -58,3 +58,5 @@ export const routeBase = {
 };
 
 export const signingAlgorithm = z.enum(['ES256', 'EdDSA', 'RS256', 'PS256']);
+
+export const keyManagementAlgorithm = z.enum(['ECDH-ES+A256KW', 'RSA-OAEP-256']);

@@ -2,17 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { createSingleFlight } from '../cache/index.js';
-import type { SigningKeys } from '../keys/index.js';
+import type { LoadedKey } from '../keys/index.js';
 import { buildClaims, type TokenFacts } from './build-claims.js';
+import { encryptJwt, type AudienceEncryption } from './encrypt-for-audience.js';
 
 export interface MinterOptions {
-  keys: SigningKeys;
+  /** read on every mint, so a rotated key takes over at once */
+  keys: { readonly active: LoadedKey };
   issuer: string;
   ttlSeconds: number;
   /** audience → the scopes it knows */
   audiences: Readonly<Record<string, { readonly scopes: readonly string[] }>>;
   passThroughClaims: readonly string[];
   maxEntries: number;
+  /** audiences whose JWTs are wrapped in a JWE (nested JWT) */
+  encryption?: Readonly<Record<string, AudienceEncryption>>;
   now?: () => number;
 }
 
@@ -47,10 +51,12 @@ export function createMinter(options: MinterOptions): Minter {
       audienceScopes: scopesByAudience.get(audience) ?? new Set(),
       nowSeconds: Math.floor(now() / 1000), jti: randomUUID(), passThroughClaims: options.passThroughClaims,
     });
-    const jwt = await new SignJWT(claims)
+    const jws = await new SignJWT(claims)
       .setProtectedHeader({ alg: active.alg, kid: active.kid, typ: 'at+jwt' })
       .sign(active.privateKey);
     stats.signatures++;
+    const encryption = options.encryption?.[audience];
+    const jwt = encryption ? await encryptJwt(jws, encryption) : jws;
     return { jwt, iat: claims.iat!, exp: claims.exp! };
   }
 

@@ -1,4 +1,5 @@
-import { jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
+import { compactDecrypt, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
+import type { KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { GatewayError, isGatewayError } from '../errors/index.js';
 import { tokenHash } from '../cache/index.js';
@@ -13,11 +14,15 @@ export interface VerifierOptions {
   clockSkewSeconds: number;
   maxLifetimeSeconds: number;
   cacheMaxEntries: number;
+  /** nested JWTs: decrypt with this key first; `required` refuses a plain JWS */
+  decryption?: { mode: 'required' | 'optional'; key: KeyObject; alg: string } | undefined;
   now?: () => number;
 }
 
 export interface VerifiedToken {
   claims: JWTPayload;
+  /** the signed JWT: the token itself, or what a JWE contained */
+  jws: string;
   cached: boolean;
 }
 
@@ -37,6 +42,8 @@ const REASONS: Record<string, string> = {
   [joseErrors.JWSInvalid.code]: 'malformed',
 };
 
+const decoder = new TextDecoder();
+
 function invalid(reason: string, description = 'the access token is invalid'): GatewayError {
   return new GatewayError('invalid_token', description, { reason });
 }
@@ -50,7 +57,7 @@ function invalid(reason: string, description = 'the access token is invalid'): G
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const now = options.now ?? Date.now;
-  const cache = new LRUCache<string, JWTPayload>({ max: options.cacheMaxEntries });
+  const cache = new LRUCache<string, { claims: JWTPayload; jws: string }>({ max: options.cacheMaxEntries });
   const stats = { verifications: 0, hits: 0 };
   const algorithms = [...options.algorithms];
 
@@ -59,20 +66,44 @@ export function createVerifier(options: VerifierOptions): Verifier {
     verify(token) {
       const hash = tokenHash(token);
       const hit = cache.get(hash);
-      if (hit && now() / 1000 < hit.exp! + options.clockSkewSeconds) {
+      if (hit && now() / 1000 < hit.claims.exp! + options.clockSkewSeconds) {
         stats.hits++;
-        return { claims: hit, cached: true };
+        return { claims: hit.claims, jws: hit.jws, cached: true };
       }
       return verifyAndStore(token, hash);
     },
   };
 
+  /** the JWS inside a JWE (nested JWT), or the token itself */
+  async function unwrap(token: string): Promise<string> {
+    const { decryption } = options;
+    let dots = 0;
+    for (let i = token.indexOf('.'); i !== -1; i = token.indexOf('.', i + 1)) dots++;
+    if (dots !== 4) {
+      if (decryption?.mode === 'required') throw invalid('encryption_required', 'the access token must be encrypted');
+      return token;
+    }
+    if (!decryption) throw invalid('encrypted', 'encrypted access tokens are not accepted here');
+    if (!hasCanonicalShape(token, 'jwe')) throw invalid('shape', 'the access token is not a well-formed JWE');
+    try {
+      const { plaintext, protectedHeader } = await compactDecrypt(token, decryption.key, {
+        keyManagementAlgorithms: [decryption.alg], contentEncryptionAlgorithms: ['A256GCM'],
+      });
+      if (String(protectedHeader.cty).toUpperCase() !== 'JWT') throw invalid('cty', 'the encrypted access token does not contain a JWT');
+      return decoder.decode(plaintext);
+    } catch (err) {
+      if (isGatewayError(err)) throw err;
+      throw invalid('decrypt', 'the access token could not be decrypted');
+    }
+  }
+
   async function verifyAndStore(token: string, hash: string): Promise<VerifiedToken> {
-      if (!hasCanonicalShape(token, 'jws')) throw invalid('shape', 'the access token is not a well-formed JWS');
+      const jws = await unwrap(token);
+      if (!hasCanonicalShape(jws, 'jws')) throw invalid('shape', 'the access token is not a well-formed JWS');
       stats.verifications++;
       let claims: JWTPayload;
       try {
-        ({ payload: claims } = await jwtVerify(token, options.jwks.getKey, {
+        ({ payload: claims } = await jwtVerify(jws, options.jwks.getKey, {
           issuer: options.issuer,
           audience: options.audience,
           algorithms,
@@ -88,7 +119,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       }
       if (claims.exp! - claims.iat! > options.maxLifetimeSeconds) throw invalid('lifetime', 'the access token lifetime is too long');
       if (claims.iat! > now() / 1000 + options.clockSkewSeconds) throw invalid('iat_future', 'the access token was issued in the future');
-      cache.set(hash, claims, { ttl: Math.max(1, (claims.exp! - now() / 1000) * 1000) });
-      return { claims, cached: false };
+      cache.set(hash, { claims, jws }, { ttl: Math.max(1, (claims.exp! - now() / 1000) * 1000) });
+      return { claims, jws, cached: false };
   }
 }

@@ -7,7 +7,7 @@ import type { EdgeConfig, EdgeRouteConfig } from '../../../libs/config/index.js'
 import { headerValues, parseBearer } from '../../../libs/bearer/parse-bearer.js';
 import { acceptToken, type AcceptanceRules, type CachedIntrospection, type IntrospectionCache } from '../../../libs/introspection/index.js';
 import type { Minter } from '../../../libs/minting/index.js';
-import type { SigningKeys } from '../../../libs/keys/index.js';
+import type { Keyring } from '../../../libs/keys/index.js';
 import { checkRequestPath, createRouteTable, requireScopes, scopeSet } from '../../../libs/routing/index.js';
 import { createUpstream, forwardHeaders, headerPolicy, type Upstream } from '../../../libs/proxy/index.js';
 import type { Logger, RequestRecord } from '../../../libs/observability/index.js';
@@ -19,7 +19,7 @@ export interface EdgeDeps {
   introspection: IntrospectionCache;
   acceptance: AcceptanceRules;
   minter: Minter;
-  keys: SigningKeys;
+  keys: Keyring;
   now?: () => number;
 }
 
@@ -48,7 +48,6 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; close(): Promis
   const policy = headerPolicy(['authorization', ...config.stripHeaders], config.server.trustedProxies);
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog });
   const grantedScopes = new WeakMap<IntrospectionResponse, Set<string>>();
-  const jwksBody = JSON.stringify(deps.keys.jwks());
   const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.keys.jwksMaxAgeSeconds}` };
 
   function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, jwt: string): Response {
@@ -78,7 +77,7 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; close(): Promis
 
   const app = new Hono<Env>();
 
-  app.get('/.well-known/jwks.json', (c) => c.body(jwksBody, 200, jwksHeaders));
+  app.get('/.well-known/jwks.json', (c) => c.body(deps.keys.jwksJson, 200, jwksHeaders));
 
   app.all('*', function edge(c): Response | Promise<Response> {
     const { incoming: req, outgoing: res } = c.env;

@@ -6,9 +6,9 @@
 import { parseArgs } from 'node:util';
 import { edgeConfigSchema, loadConfig, ConfigError } from '../../../libs/config/index.js';
 import { createLogger } from '../../../libs/observability/index.js';
-import { loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
+import { createKeyring, loadPrivateKey, loadPublicKey, loadSigningKeys } from '../../../libs/keys/index.js';
 import { createAsClient, createIntrospectionCache } from '../../../libs/introspection/index.js';
-import { createMinter } from '../../../libs/minting/index.js';
+import { createMinter, recipientFromJwks, type AudienceEncryption } from '../../../libs/minting/index.js';
 import { handleSignals, runMain, startServer } from '../../../libs/server/index.js';
 import { createEdgeApp } from './app.js';
 
@@ -19,7 +19,16 @@ runMain('phantom edge', async () => {
   const config = loadConfig(file, edgeConfigSchema, process.env);
   const logger = createLogger({ name: 'edge', level: config.logging.level });
 
-  const keys = await loadSigningKeys({ configFile: file, keys: config.keys.signing, generate: config.keys.generate, algorithm: config.minting.algorithm });
+  const keys = createKeyring(await loadSigningKeys({ configFile: file, keys: config.keys.signing, generate: config.keys.generate, algorithm: config.minting.algorithm }));
+  const encryption: Record<string, AudienceEncryption> = {};
+  for (const [audience, { encryption: e }] of Object.entries(config.audiences)) {
+    if (!e) continue;
+    const fromFile = e.keyFile ? loadPublicKey(e.keyFile, { field: `audiences.${audience}.encryption.keyFile`, configFile: file }) : undefined;
+    encryption[audience] = {
+      alg: e.alg, enc: e.enc,
+      recipient: fromFile ? () => fromFile : recipientFromJwks(e.jwksUrl!, e.alg, { timeoutMs: 2000, maxAgeSeconds: 300 }),
+    };
+  }
   if (config.keys.generate && config.keys.signing.length === 0) {
     logger.warn({ kid: keys.active.kid }, 'DEVELOPMENT MODE: signing with a generated key that dies with this process; never use this in production');
   }
@@ -55,11 +64,21 @@ runMain('phantom edge', async () => {
   });
   const minter = createMinter({
     keys, issuer: config.issuer, ttlSeconds: config.minting.ttlSeconds, audiences: config.audiences,
-    passThroughClaims: config.minting.passThroughClaims, maxEntries: config.minting.cacheMaxEntries,
+    passThroughClaims: config.minting.passThroughClaims, maxEntries: config.minting.cacheMaxEntries, encryption,
   });
   const edge = createEdgeApp({ config, logger, introspection, minter, keys, acceptance: { issuer: as.issuer, requiredAudience: as.requiredAudience } });
   const running = await startServer(edge.app, { ...config.server, realm: config.realm }, logger);
   logger.info({ url: running.url, routes: config.routes.length, kid: keys.active.kid }, 'listening');
+
+  // SIGHUP: reload the signing keys from the configuration file (rotation without a restart)
+  process.on('SIGHUP', () => {
+    void (async () => {
+      const next = loadConfig(file, edgeConfigSchema, process.env);
+      if (next.keys.signing.length === 0) { logger.warn('reload: no signing key files configured; the generated key stays'); return; }
+      keys.replace(await loadSigningKeys({ configFile: file, keys: next.keys.signing, generate: false, algorithm: next.minting.algorithm }));
+      logger.info({ active: keys.active.kid, published: keys.published.map((k) => k.kid) }, 'signing keys reloaded');
+    })().catch((err: Error) => logger.error({ error: err.message }, 'reload refused; the previous keys stay in force'));
+  });
 
   handleSignals(logger, async () => {
     await running.close();

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import type { JWTPayload } from 'jose';
+import type { JWK, JWTPayload } from 'jose';
 import type { MicroConfig, MicroRouteConfig } from '../../../libs/config/index.js';
 import { headerValues, parseBearer } from '../../../libs/bearer/parse-bearer.js';
 import type { VerifiedToken, Verifier } from '../../../libs/verification/index.js';
@@ -16,6 +16,8 @@ export interface MicroDeps {
   config: MicroConfig;
   logger: Logger;
   verifier: Verifier;
+  /** this domain's public encryption key, published for the edge */
+  encryptionJwk?: JWK | undefined;
 }
 
 type Env = { Bindings: HttpBindings; Variables: { record: RequestRecord } };
@@ -34,7 +36,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Prom
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog });
   const grantedScopes = new WeakMap<JWTPayload, Set<string>>();
 
-  function admit(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, token: string, verified: VerifiedToken): Response {
+  function admit(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken): Response {
     const { claims } = verified;
     record.cache = verified.cached ? 'hit' : 'miss';
     if (typeof claims.client_id === 'string') record.clientId = claims.client_id;
@@ -43,7 +45,8 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Prom
     if (!granted) grantedScopes.set(claims, granted = scopeSet(claims.scope));
     requireScopes(granted, route);
     const extra: Record<string, string> = { ...claimHeaders.headersFor(claims), 'x-request-id': record.requestId };
-    if (config.forwardJwt) extra.authorization = `Bearer ${token}`;
+    // the signed JWT goes on (the inner one when it came encrypted), so the backend can verify it
+    if (config.forwardJwt) extra.authorization = `Bearer ${verified.jws}`;
     const url = record.path;
     backend.forward(req, res, {
       path: route.stripPrefix ? (url.slice(route.pathPrefix.length).replace(/^(?!\/)/, '/')) : url,
@@ -55,6 +58,11 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Prom
 
   const app = new Hono<Env>();
 
+  if (deps.encryptionJwk) {
+    const body = JSON.stringify({ keys: [deps.encryptionJwk] });
+    app.get('/.well-known/jwks.json', (c) => c.body(body, 200, { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' }));
+  }
+
   app.all('*', function micro(c): Response | Promise<Response> {
     const { incoming: req, outgoing: res } = c.env;
     const record = lifecycle.begin(req, res);
@@ -65,8 +73,8 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Prom
     const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), config.verification.maxTokenLength);
     const verified = verifier.verify(token);
     return verified instanceof Promise
-      ? verified.then((v) => admit(req, res, record, route, token, v))
-      : admit(req, res, record, route, token, verified);
+      ? verified.then((v) => admit(req, res, record, route, v))
+      : admit(req, res, record, route, verified);
   });
 
   app.onError(lifecycle.onError);

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, microConfigSchema } from '../../../libs/config/index.js';
 import { createLogger } from '../../../libs/observability/index.js';
+import { loadDecryptionKey } from '../../../libs/keys/index.js';
 import { createJwksCache, createVerifier } from '../../../libs/verification/index.js';
 import { handleSignals, runMain, startServer } from '../../../libs/server/index.js';
 import { createMicroApp } from './app.js';
@@ -14,6 +15,9 @@ runMain('phantom micro', async () => {
   const { values } = parseArgs({ options: { config: { type: 'string' }, check: { type: 'boolean', default: false }, online: { type: 'boolean', default: false } } });
   if (!values.config) throw new ConfigError('(command line)', ['--config <file> is required']);
   const config = loadConfig(values.config, microConfigSchema, process.env);
+  const decryption = config.encryption
+    ? await loadDecryptionKey(config.encryption.keyFile, config.encryption.alg, { field: 'encryption.keyFile', configFile: values.config })
+    : undefined;
   if (values.check) {
     if (values.online) {
       const reply = await fetch(config.jwks.url, { signal: AbortSignal.timeout(config.jwks.timeoutMs) }).catch((err: Error) => err);
@@ -39,8 +43,11 @@ runMain('phantom micro', async () => {
     },
   });
   jwks.start();
-  const verifier = createVerifier({ jwks, audience: config.audience, ...config.verification });
-  const micro = createMicroApp({ config, logger, verifier });
+  const verifier = createVerifier({
+    jwks, audience: config.audience, ...config.verification,
+    decryption: decryption && { mode: config.encryption!.mode, key: decryption.key, alg: decryption.alg },
+  });
+  const micro = createMicroApp({ config, logger, verifier, encryptionJwk: config.encryption?.publish ? decryption?.publicJwk : undefined });
   const running = await startServer(micro.app, { ...config.server, realm: config.realm }, logger);
   logger.info({ url: running.url, audience: config.audience, backend: config.backend }, 'listening');
 
