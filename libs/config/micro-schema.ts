@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+import { durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+
+const rate = z.strictObject({ limit: z.number().int().positive(), per: durationMs });
 
 export const microConfigSchema = z.strictObject({
   development: z.boolean().default(false),
@@ -45,7 +47,29 @@ export const microConfigSchema = z.strictObject({
   forwardJwt: z.boolean().default(true),
   /** claim → header, for backends that do not verify JWTs */
   claimHeaders: z.record(z.string(), z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name')).default({}),
-  routes: z.array(z.strictObject({ ...routeBase, stripPrefix: z.boolean().default(false) })).min(1),
+  routes: z.array(z.strictObject({
+    ...routeBase,
+    stripPrefix: z.boolean().default(false),
+    /** e.g. perClient: { limit: 20, per: 1s } — client = client_id, else sub */
+    rateLimit: z.strictObject({ perClient: rate.optional(), perRoute: rate.optional() }).optional(),
+    /** protects the backend: requests in flight, a bounded queue, a maximum wait */
+    concurrency: z.strictObject({
+      max: z.number().int().positive(),
+      queue: z.number().int().nonnegative().default(0),
+      maxWait: durationMs.default(5),
+    }).optional(),
+  })).min(1),
+  throttle: z.strictObject({
+    /** share rate limits across every instance of this domain through Redis (bottleneck clustering) */
+    redis: z.strictObject({
+      url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL'),
+      /** when Redis is unreachable: false → local limits per instance; true → 503 */
+      failClosed: z.boolean().default(false),
+      connectTimeoutMs: z.number().int().positive().default(1000),
+    }).optional(),
+    /** per-client counters kept in memory (LRU); memory stays bounded */
+    maxClients: z.number().int().positive().default(100_000),
+  }).prefault({}),
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,
   logging: loggingSchema.prefault({}),

@@ -15,11 +15,22 @@ export interface Program {
 
 export interface SpawnOptions {
   name: string;
+  /** a Node script, run with this Node; or see `command` */
   script: string;
+  /** run this executable with `args` instead of a Node script */
+  command?: string;
+  /** the URL, when this line says the program is ready (default: a JSON `listening` line) */
+  ready?: (line: string) => string | undefined;
   args?: readonly string[];
   env?: Readonly<Record<string, string | undefined>>;
   timeoutMs?: number;
   onLine?: (line: string) => void;
+}
+
+function listeningUrl(line: string): string | undefined {
+  if (!line.startsWith('{')) return undefined;
+  const entry = JSON.parse(line) as { msg?: string; url?: string };
+  return entry.msg === 'listening' ? entry.url : undefined;
 }
 
 /**
@@ -28,7 +39,7 @@ export interface SpawnOptions {
  * times out first, with its output in the message.
  */
 export function spawnProgram(options: SpawnOptions): Promise<Program> {
-  const child = spawn(process.execPath, [options.script, ...(options.args ?? [])], {
+  const child = spawn(options.command ?? process.execPath, options.command ? [...(options.args ?? [])] : [options.script, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -40,14 +51,14 @@ export function spawnProgram(options: SpawnOptions): Promise<Program> {
     const onLine = (line: string) => {
       lines.push(line);
       options.onLine?.(line);
-      if (started || !line.startsWith('{')) return;
+      if (started) return;
       try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'listening' && entry.url) {
+        const url = (options.ready ?? listeningUrl)(line);
+        if (url) {
           started = true;
           clearTimeout(timer);
           resolve({
-            name: options.name, child, url: entry.url, lines, exited,
+            name: options.name, child, url, lines, exited,
             async stop(graceMs = 5000) {
               if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
               child.kill('SIGTERM');

@@ -167,13 +167,37 @@ export async function startEdge(asUrl: string, upstreamUrl: string, patch?: Doc,
   return spawnProgram({ name: `edge-${port}`, script: SCRIPTS.edge, args: ['--config', file] });
 }
 
-/** Waits (up to timeoutMs) for a line of the program's output that contains `text`. */
-export async function waitForLine(program: Program, text: string, timeoutMs = 3000): Promise<string> {
+/** Waits (up to timeoutMs) for the `occurrence`-th line of the program's output that contains `text`. */
+export async function waitForLine(program: Program, text: string, timeoutMs = 3000, occurrence = 1): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const line = program.lines.find((l) => l.includes(text));
+    const line = program.lines.filter((l) => l.includes(text))[occurrence - 1];
     if (line) return line;
     if (Date.now() > deadline) throw new Error(`${program.name} printed no line with "${text}":\n${program.lines.slice(-10).join('\n')}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A real redis-server on a free port, without persistence. */
+export async function startRedis(port?: number): Promise<Program> {
+  const p = port ?? await freePort();
+  return spawnProgram({
+    name: `redis-${p}`, script: '', command: 'redis-server',
+    args: ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ready: (line) => (/Ready to accept connections/.test(line) ? `redis://127.0.0.1:${p}` : undefined),
+  });
+}
+
+/** The JWT the edge mints for this token (read back from the echo backend behind it). */
+export async function mintedJwt(edgeUrl: string, token: string, path = '/orders/mint'): Promise<string> {
+  const res = await fetch(`${edgeUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const body = await res.json() as { headers?: { authorization?: string } };
+  if (res.status !== 200 || !body.headers?.authorization) throw new Error(`no JWT: ${res.status} ${JSON.stringify(body)}`);
+  return body.headers.authorization.slice('Bearer '.length);
+}
+
+/** Waits until the next fixed window (aligned to the epoch) is at least `marginMs` away. */
+export async function awayFromWindowEdge(windowMs: number, marginMs = 2000): Promise<void> {
+  const left = windowMs - (Date.now() % windowMs);
+  if (left < marginMs) await new Promise((r) => setTimeout(r, left + 50));
 }

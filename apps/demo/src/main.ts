@@ -74,7 +74,11 @@ Walk-through (copy-paste into another terminal):
   # 5. the JWT for inventory carries only inventory scopes (least privilege)
   curl -s -H "Authorization: Bearer $TOKEN" ${edge.url}/inventory/widgets
 
-  # 6. revoke the token at the AS; the edge refuses it once its cache entry lapses (at most 5 minutes by default)
+  # 6. the orders micro gateway admits 20 requests per second per client (fixed windows): the rest get 429
+  for i in $(seq 40); do curl -s -o /dev/null -w '%{http_code} ' -H "Authorization: Bearer $TOKEN" ${edge.url}/orders/1; done; echo
+  curl -si -H "Authorization: Bearer $TOKEN" ${edge.url}/orders/1 | grep -i -E '^(HTTP|ratelimit|retry-after)'
+
+  # 7. revoke the token at the AS; the edge refuses it once its cache entry lapses (at most 5 minutes by default)
   curl -s -u demo-app:demo-secret -d token=$TOKEN ${as.url}/token/revocation
 
 Press Ctrl-C to stop every process.

@@ -10,12 +10,16 @@ import { checkRequestPath, createRouteTable, requireScopes, scopeSet } from '../
 import { createUpstream, forwardHeaders, headerPolicy } from '../../../libs/proxy/index.js';
 import type { Logger, RequestRecord } from '../../../libs/observability/index.js';
 import { createRequestLifecycle } from '../../../libs/server/index.js';
+import type { Admission, createThrottle } from '../../../libs/throttle/index.js';
+
+type Throttle = ReturnType<typeof createThrottle>;
 import { claimHeaderMapper } from './claim-headers.js';
 
 export interface MicroDeps {
   config: MicroConfig;
   logger: Logger;
   verifier: Verifier;
+  throttle: Pick<Throttle, 'admit'>;
   /** this domain's public encryption key, published for the edge */
   encryptionJwk?: JWK | undefined;
 }
@@ -36,7 +40,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Prom
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog });
   const grantedScopes = new WeakMap<JWTPayload, Set<string>>();
 
-  function admit(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken): Response {
+  function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken): Response | Promise<Response> {
     const { claims } = verified;
     record.cache = verified.cached ? 'hit' : 'miss';
     if (typeof claims.client_id === 'string') record.clientId = claims.client_id;
@@ -44,6 +48,16 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Prom
     let granted = grantedScopes.get(claims);
     if (!granted) grantedScopes.set(claims, granted = scopeSet(claims.scope));
     requireScopes(granted, route);
+    const admission = deps.throttle.admit(route.name, record.clientId ?? record.sub ?? 'anonymous');
+    return admission instanceof Promise
+      ? admission.then((a) => forward(req, res, record, route, verified, a))
+      : forward(req, res, record, route, verified, admission);
+  }
+
+  function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken, admission: Admission): Response {
+    const { claims } = verified;
+    if (res.closed) { admission.release(); return RESPONSE_ALREADY_SENT; } // the client left while queued
+    res.once('close', admission.release);
     const extra: Record<string, string> = { ...claimHeaders.headersFor(claims), 'x-request-id': record.requestId };
     // the signed JWT goes on (the inner one when it came encrypted), so the backend can verify it
     if (config.forwardJwt) extra.authorization = `Bearer ${verified.jws}`;
@@ -51,7 +65,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Prom
     backend.forward(req, res, {
       path: route.stripPrefix ? (url.slice(route.pathPrefix.length).replace(/^(?!\/)/, '/')) : url,
       headers: forwardHeaders(req, policy, extra),
-      responseHeaders: { 'x-request-id': record.requestId },
+      responseHeaders: { ...admission.headers, 'x-request-id': record.requestId },
     }, (err) => lifecycle.fail(res, record, err));
     return RESPONSE_ALREADY_SENT;
   }
@@ -73,8 +87,8 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Prom
     const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), config.verification.maxTokenLength);
     const verified = verifier.verify(token);
     return verified instanceof Promise
-      ? verified.then((v) => admit(req, res, record, route, v))
-      : admit(req, res, record, route, verified);
+      ? verified.then((v) => authorize(req, res, record, route, v))
+      : authorize(req, res, record, route, verified);
   });
 
   app.onError(lifecycle.onError);

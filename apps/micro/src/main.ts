@@ -10,6 +10,7 @@ import { loadDecryptionKey } from '../../../libs/keys/index.js';
 import { createJwksCache, createVerifier } from '../../../libs/verification/index.js';
 import { handleSignals, runMain, startServer } from '../../../libs/server/index.js';
 import { createMicroApp } from './app.js';
+import { createThrottle, type RouteThrottle } from '../../../libs/throttle/index.js';
 
 runMain('phantom micro', async () => {
   const { values } = parseArgs({ options: { config: { type: 'string' }, check: { type: 'boolean', default: false }, online: { type: 'boolean', default: false } } });
@@ -47,12 +48,22 @@ runMain('phantom micro', async () => {
     jwks, audience: config.audience, ...config.verification,
     decryption: decryption && { mode: config.encryption!.mode, key: decryption.key, alg: decryption.alg },
   });
-  const micro = createMicroApp({ config, logger, verifier, encryptionJwk: config.encryption?.publish ? decryption?.publicJwk : undefined });
+  const throttle = createThrottle({
+    routes: Object.fromEntries(config.routes.map((r): [string, RouteThrottle] => [r.name, {
+      perClient: r.rateLimit?.perClient && { limit: r.rateLimit.perClient.limit, windowMs: r.rateLimit.perClient.per },
+      perRoute: r.rateLimit?.perRoute && { limit: r.rateLimit.perRoute.limit, windowMs: r.rateLimit.perRoute.per },
+      concurrency: r.concurrency && { max: r.concurrency.max, queue: r.concurrency.queue, maxWaitMs: r.concurrency.maxWait },
+    }])),
+    maxClients: config.throttle.maxClients,
+    redis: config.throttle.redis && { ...config.throttle.redis, prefix: `phantom:${config.audience}` },
+    logger,
+  });
+  const micro = createMicroApp({ config, logger, verifier, throttle, encryptionJwk: config.encryption?.publish ? decryption?.publicJwk : undefined });
   const running = await startServer(micro.app, { ...config.server, realm: config.realm }, logger);
   logger.info({ url: running.url, audience: config.audience, backend: config.backend }, 'listening');
 
   handleSignals(logger, async () => {
-    jwks.stop(); await running.close();
+    jwks.stop(); await running.close(); await throttle.close();
     await micro.close();
   });
 });

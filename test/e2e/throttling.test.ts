@@ -1,0 +1,124 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  SCRIPTS, awayFromWindowEdge, freePort, getToken, microConfig, mintedJwt, startBackend, startDevAs, startEdge, startRedis, tempDir, waitForLine, writeYaml,
+} from '../support/topology.js';
+import { bearer, send } from '../support/http.js';
+import { spawnProgram, type Program } from '../../libs/process/index.js';
+
+describe('throttling in the micro gateway (real edge-minted JWTs, real Redis)', () => {
+  const started: Program[] = [];
+  let as: Program; let backend: Program; let edge: Program;
+  const dir = tempDir();
+  before(async () => {
+    [as, backend] = await Promise.all([startDevAs(), startBackend()]);
+    edge = await startEdge(as.url, backend.url);
+    started.push(as, backend, edge);
+  });
+  after(async () => { await Promise.all(started.map((p) => p.stop())); });
+
+  async function startMicro(routes: object[], extra: Record<string, unknown> = {}): Promise<Program> {
+    const port = await freePort();
+    const micro = await spawnProgram({ name: `micro-${port}`, script: SCRIPTS.micro, args: ['--config', writeYaml(dir, `micro-${port}.yaml`, {
+      ...microConfig(edge.url, port, backend.url, extra), routes,
+    })] });
+    started.push(micro);
+    return micro;
+  }
+  const jwtFor = async (client: [string, string] = ['demo-app', 'demo-secret']) => mintedJwt(edge.url, await getToken(as, { scope: 'orders:read orders:write', client }));
+
+  test('exact per-client limit on one instance: N pass, the next is 429 with Retry-After and RateLimit headers', async () => {
+    const micro = await startMicro([{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'], rateLimit: { perClient: { limit: 5, per: '1m' } } }]);
+    const jwt = await jwtFor();
+    await awayFromWindowEdge(60_000);
+    const replies = [];
+    for (let i = 0; i < 6; i++) replies.push(await send(`${micro.url}/orders/${i}`, { headers: bearer(jwt) }));
+    assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 200, 200, 429]);
+    assert.equal(replies[0]!.headers['ratelimit-policy'], '"orders-client";q=5;w=60');
+    assert.match(String(replies[0]!.headers.ratelimit), /^"orders-client";r=4;t=\d+$/);
+    const over = replies[5]!;
+    assert.match(String(over.headers['retry-after']), /^\d+$/);
+    assert.ok(Number(over.headers['retry-after']) <= 60);
+    assert.match(String(over.headers.ratelimit), /^"orders-client";r=0;t=\d+$/);
+    assert.equal(over.json().error, 'rate_limited');
+    // another client has its own budget
+    const other = await jwtFor(['short-lived', 'short-secret']);
+    assert.equal((await send(`${micro.url}/orders/x`, { headers: bearer(other) })).status, 200);
+  });
+
+  test('two instances sharing Redis admit the limit across both (±5 %)', async () => {
+    const redis = await startRedis();
+    started.push(redis);
+    const routes = [{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'], rateLimit: { perClient: { limit: 100, per: '1m' } } }];
+    const throttle = { redis: { url: redis.url } };
+    const [a, b] = await Promise.all([startMicro(routes, { throttle }), startMicro(routes, { throttle })]);
+    await Promise.all([waitForLine(a, 'redis connected'), waitForLine(b, 'redis connected')]);
+    const jwt = await jwtFor();
+    const statuses = await Promise.all(Array.from({ length: 300 }, (_, i) => send(`${(i % 2 ? a : b).url}/orders/${i}`, { headers: bearer(jwt) }).then((r) => r.status)));
+    const ok = statuses.filter((s) => s === 200).length;
+    assert.ok(ok >= 95 && ok <= 105, `admitted ${ok} of 300 with a shared limit of 100`);
+    assert.equal(statuses.filter((s) => s !== 200 && s !== 429).length, 0);
+  });
+
+  test('Redis killed mid-traffic: no 5xx, local limits take over (logged once), shared again when it is back', async () => {
+    const redisPort = await freePort();
+    let redis = await startRedis(redisPort);
+    const routes = [{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'], rateLimit: { perClient: { limit: 100_000, per: '1m' } } }];
+    const micro = await startMicro(routes, { throttle: { redis: { url: redis.url } } });
+    await waitForLine(micro, 'redis connected');
+    const jwt = await jwtFor();
+    const statuses = new Map<number, number>();
+    let stop = false;
+    const traffic = Array.from({ length: 4 }, async () => {
+      while (!stop) {
+        const r = await send(`${micro.url}/orders/1`, { headers: bearer(jwt) });
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      }
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 700));
+    redis = await startRedis(redisPort);
+    started.push(redis);
+    await waitForLine(micro, 'redis connected', 8000, 2).then(() => new Promise((r) => setTimeout(r, 300)));
+    stop = true;
+    await Promise.all(traffic);
+    assert.deepEqual([...statuses.keys()], [200], JSON.stringify([...statuses]));
+    assert.equal(micro.lines.filter((l) => l.includes('redis unreachable')).length, 1, 'logged once');
+    assert.equal(micro.lines.filter((l) => l.includes('redis connected')).length, 2);
+  });
+
+  test('failClosed: with Redis unreachable, rate-limited routes answer 503, never 5xx of another kind', async () => {
+    const micro = await startMicro([{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'], rateLimit: { perClient: { limit: 10, per: '1m' } } }],
+      { throttle: { redis: { url: `redis://127.0.0.1:${await freePort()}`, failClosed: true, connectTimeoutMs: 200 } } });
+    const reply = await send(`${micro.url}/orders/1`, { headers: bearer(await jwtFor()) });
+    assert.equal(reply.status, 503);
+    assert.equal(reply.json().error, 'overloaded');
+    assert.ok(reply.headers['retry-after']);
+  });
+
+  test('the concurrency cap holds under a slow backend: queue full → 503, queued requests wait their turn', async () => {
+    const micro = await startMicro([{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'], concurrency: { max: 2, queue: 2, maxWait: '5s' } }]);
+    const jwt = await jwtFor();
+    const start = Date.now();
+    const replies = await Promise.all(Array.from({ length: 8 }, (_, i) => send(`${micro.url}/orders/${i}?delay=400`, { headers: bearer(jwt) })));
+    const ok = replies.filter((r) => r.status === 200).length;
+    const refused = replies.filter((r) => r.status === 503);
+    assert.equal(ok, 4, 'two in flight and two queued');
+    assert.equal(refused.length, 4);
+    assert.equal(refused[0]!.json().error, 'overloaded');
+    assert.ok(Date.now() - start >= 800, 'the queued pair waited for the first pair');
+  });
+
+  test('a queued request that waits longer than maxWait gets 503', async () => {
+    const micro = await startMicro([{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'], concurrency: { max: 1, queue: 5, maxWait: '200ms' } }]);
+    const jwt = await jwtFor();
+    const [slow, queued] = await Promise.all([
+      send(`${micro.url}/orders/a?delay=800`, { headers: bearer(jwt) }),
+      new Promise((r) => setTimeout(r, 50)).then(() => send(`${micro.url}/orders/b`, { headers: bearer(jwt) })),
+    ]);
+    assert.equal(slow.status, 200);
+    assert.equal(queued.status, 503);
+    assert.equal(queued.headers['retry-after'], '1');
+  });
+});
