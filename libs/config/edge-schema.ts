@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+import { adminSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
 
 const authorizationServer = z.strictObject({
   /** the AS issuer; its metadata is discovered (RFC 8414, then OpenID discovery) */
@@ -37,6 +37,7 @@ export const edgeConfigSchema = z.strictObject({
   /** development mode: allows a generated signing key */
   development: z.boolean().default(false),
   server: serverSchema.prefault({}),
+  admin: adminSchema.prefault({}),
   /** the `iss` of every minted JWT: this edge's public identifier */
   issuer: httpUrl,
   realm: z.string().default('phantom-edge'),

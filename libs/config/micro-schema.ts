@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
 
 const rate = z.strictObject({ limit: z.number().int().positive(), per: durationMs });
 
 export const microConfigSchema = z.strictObject({
   development: z.boolean().default(false),
   server: serverSchema.prefault({}),
+  admin: adminSchema.prefault({}),
   realm: z.string().default('phantom-micro'),
   /** this domain's audience: a JWT's `aud` must contain it */
   audience: z.string().min(1),

@@ -26,6 +26,15 @@ export const serverSchema = z.strictObject({
   keepAliveTimeoutMs: z.number().int().positive().default(5000),
   /** time a client has to send its complete request head */
   headersTimeoutMs: z.number().int().positive().default(10_000),
+  /** on SIGTERM/SIGINT, how long in-flight requests may take to finish */
+  drainTimeoutMs: z.number().int().nonnegative().default(10_000),
+});
+
+/** the admin listener: /healthz, /readyz, /metrics, /version (keep it off the public interface) */
+export const adminSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(9901),
 });
 
 export const upstreamSchema = z.strictObject({

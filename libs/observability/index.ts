@@ -1,2 +1,4 @@
 export { createLogger, REDACT_PATHS, type Logger } from './create-logger.js';
 export { createRequestLog, type RequestRecord } from './request-log.js';
+export { createMetrics, type Metrics } from './metrics.js';
+export { continueTrace, type TraceContext } from './trace-context.js';

@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 /** One request's facts, filled in along the pipeline and written once when the response ends. */
 export interface RequestRecord {
   requestId: string;
+  traceId: string;
+  /** the traceparent this hop sends upstream */
+  traceparent: string;
   method: string;
   path: string;
   route?: string;
@@ -27,6 +30,7 @@ export function createRequestLog(logger: Logger, options: { accessLog: boolean }
     const q = record.path.indexOf('?');
     const line = {
       request_id: record.requestId,
+      trace_id: record.traceId,
       method: record.method,
       path: q === -1 ? record.path : record.path.slice(0, q),
       route: record.route,

@@ -2,3 +2,5 @@ export { startServer, type RunningServer, type ServerOptions } from './start-ser
 export { runMain } from './run-main.js';
 export { handleSignals } from './handle-signals.js';
 export { createRequestLifecycle } from './request-lifecycle.js';
+export { startAdmin, type AdminOptions } from './start-admin.js';
+export { versionInfo } from './version.js';

@@ -4,13 +4,14 @@ import type { Logger } from 'pino';
 import { isGatewayError, toResponse, writeError } from '../errors/index.js';
 import { createRequestLog, type RequestRecord } from '../observability/index.js';
 import { requestIdOf } from '../proxy/index.js';
+import { continueTrace, type Metrics } from '../observability/index.js';
 
 /**
  * What every request of either gateway goes through around its pipeline: a
  * record started on arrival and logged once when the response closes, and
  * the one way a refusal is answered and noted (code and reason in the record).
  */
-export function createRequestLifecycle(options: { logger: Logger; realm: string; accessLog: boolean }) {
+export function createRequestLifecycle(options: { logger: Logger; realm: string; accessLog: boolean; metrics?: Pick<Metrics, 'observe'> | undefined }) {
   const logRequest = createRequestLog(options.logger, { accessLog: options.accessLog });
 
   function note(record: RequestRecord | undefined, err: unknown): void {
@@ -27,9 +28,17 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
 
   return {
     begin(req: IncomingMessage, res: ServerResponse): RequestRecord {
-      const record: RequestRecord = { requestId: requestIdOf(req.headers), method: req.method ?? 'GET', path: req.url ?? '/', start: performance.now() };
+      const trace = continueTrace(req.headers.traceparent);
+      const record: RequestRecord = {
+        requestId: requestIdOf(req.headers), traceId: trace.traceId, traceparent: trace.traceparent,
+        method: req.method ?? 'GET', path: req.url ?? '/', start: performance.now(),
+      };
       // 'close' comes after 'finish', and also when the client went away first (logged as 499)
-      res.once('close', () => logRequest(record, res.writableFinished ? res.statusCode : 499));
+      res.once('close', () => {
+        const status = res.writableFinished ? res.statusCode : 499;
+        logRequest(record, status);
+        options.metrics?.observe(record.route, status, (performance.now() - record.start) / 1000, record.code, record.reason);
+      });
       return record;
     },
     /** answers on the raw response, after the Hono handler handed it over */

@@ -100,6 +100,7 @@ export function edgeConfig(asUrl: string, edgePort: number, microUrl: string, pa
     issuer: `http://127.0.0.1:${edgePort}`,
     realm: 'phantom-test',
     server: { port: edgePort },
+    admin: { port: 0 },
     authorizationServer: { issuer: asUrl, clientId: 'edge-gateway', clientSecret: 'edge-secret', allowHttp: true },
     keys: { generate: true },
     audiences: { orders: { scopes: ['orders:read', 'orders:write'] }, inventory: { scopes: ['inventory:read', 'inventory:write'] } },
@@ -115,6 +116,7 @@ export function microConfig(edgeUrl: string, microPort: number, backendUrl: stri
     audience: 'orders',
     realm: 'phantom-test',
     server: { port: microPort, trustedProxies: ['127.0.0.1'] },
+    admin: { port: 0 },
     jwks: { url: `${edgeUrl}/.well-known/jwks.json` },
     verification: { issuer: edgeUrl },
     backend: backendUrl,
@@ -200,4 +202,28 @@ export async function mintedJwt(edgeUrl: string, token: string, path = '/orders/
 export async function awayFromWindowEdge(windowMs: number, marginMs = 2000): Promise<void> {
   const left = windowMs - (Date.now() % windowMs);
   if (left < marginMs) await new Promise((r) => setTimeout(r, left + 50));
+}
+
+/** The admin URL a gateway printed in its `listening` line. */
+export function adminUrl(program: Program): string {
+  for (const line of program.lines) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { msg?: string; admin?: string };
+    if (entry.msg === 'listening' && entry.admin) return entry.admin;
+  }
+  throw new Error(`${program.name} has no admin listener`);
+}
+
+/** One value from a Prometheus text exposition (the sum over label sets matching `labels`). */
+export async function metric(program: Program, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${adminUrl(program)}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-z_:]+)(\{([^}]*)\})? ([0-9.e+-]+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[3] ?? '').matchAll(/([a-z_]+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[4]);
+  }
+  return sum;
 }

@@ -10,12 +10,13 @@ import type { Minter } from '../../../libs/minting/index.js';
 import type { Keyring } from '../../../libs/keys/index.js';
 import { checkRequestPath, createRouteTable, requireScopes, scopeSet } from '../../../libs/routing/index.js';
 import { createUpstream, forwardHeaders, headerPolicy, type Upstream } from '../../../libs/proxy/index.js';
-import type { Logger, RequestRecord } from '../../../libs/observability/index.js';
+import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createRequestLifecycle } from '../../../libs/server/index.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
   logger: Logger;
+  metrics?: Pick<Metrics, 'observe'>;
   introspection: IntrospectionCache;
   acceptance: AcceptanceRules;
   minter: Minter;
@@ -46,7 +47,7 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; close(): Promis
     return { ...route, upstream };
   }));
   const policy = headerPolicy(['authorization', ...config.stripHeaders], config.server.trustedProxies);
-  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog });
+  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
   const grantedScopes = new WeakMap<IntrospectionResponse, Set<string>>();
   const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.keys.jwksMaxAgeSeconds}` };
 
@@ -54,7 +55,7 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; close(): Promis
     const url = record.path;
     route.upstream.forward(req, res, {
       path: route.stripPrefix ? stripPrefix(url, route.pathPrefix) : url,
-      headers: forwardHeaders(req, policy, { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId }),
+      headers: forwardHeaders(req, policy, { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent }),
       responseHeaders: { 'x-request-id': record.requestId },
     }, (err) => lifecycle.fail(res, record, err));
     return RESPONSE_ALREADY_SENT;

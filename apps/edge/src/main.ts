@@ -5,11 +5,11 @@
  */
 import { parseArgs } from 'node:util';
 import { edgeConfigSchema, loadConfig, ConfigError } from '../../../libs/config/index.js';
-import { createLogger } from '../../../libs/observability/index.js';
+import { createLogger, createMetrics } from '../../../libs/observability/index.js';
 import { createKeyring, loadPrivateKey, loadPublicKey, loadSigningKeys } from '../../../libs/keys/index.js';
 import { createAsClient, createIntrospectionCache } from '../../../libs/introspection/index.js';
 import { createMinter, recipientFromJwks, type AudienceEncryption } from '../../../libs/minting/index.js';
-import { handleSignals, runMain, startServer } from '../../../libs/server/index.js';
+import { handleSignals, runMain, startAdmin, startServer, versionInfo } from '../../../libs/server/index.js';
 import { createEdgeApp } from './app.js';
 
 runMain('phantom edge', async () => {
@@ -66,9 +66,28 @@ runMain('phantom edge', async () => {
     keys, issuer: config.issuer, ttlSeconds: config.minting.ttlSeconds, audiences: config.audiences,
     passThroughClaims: config.minting.passThroughClaims, maxEntries: config.minting.cacheMaxEntries, encryption,
   });
-  const edge = createEdgeApp({ config, logger, introspection, minter, keys, acceptance: { issuer: as.issuer, requiredAudience: as.requiredAudience } });
+  const metrics = createMetrics('edge');
+  const { stats: i } = introspection;
+  metrics.counterFrom('phantom_introspection_cache_hits_total', 'Requests answered from the introspection cache', () => i.hits);
+  metrics.counterFrom('phantom_introspection_cache_misses_total', 'Requests that started an introspection', () => i.misses);
+  metrics.counterFrom('phantom_introspection_shared_total', 'Requests that joined an introspection already in flight', () => i.shared);
+  metrics.counterFrom('phantom_introspection_stale_total', 'Requests served from a stale entry while the AS was down', () => i.stale);
+  metrics.counterFrom('phantom_introspection_calls_total', 'Introspection calls made to the AS', () => i.calls);
+  metrics.counterFrom('phantom_mints_total', 'JWTs signed', () => minter.stats.signatures);
+  metrics.counterFrom('phantom_mint_cache_hits_total', 'Requests served a cached JWT', () => minter.stats.hits);
+  metrics.gaugeFrom('phantom_introspection_cache_entries', 'Entries in the introspection caches', () => introspection.size);
+
+  let draining = false;
+  const edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance: { issuer: as.issuer, requiredAudience: as.requiredAudience } });
   const running = await startServer(edge.app, { ...config.server, realm: config.realm }, logger);
-  logger.info({ url: running.url, routes: config.routes.length, kid: keys.active.kid }, 'listening');
+  const admin = config.admin.enabled ? await startAdmin({
+    ...config.admin, registry: metrics.registry, version: versionInfo('edge'),
+    ready: () => {
+      const checks = { authorizationServerDiscovered: asClient.discovered, notDraining: !draining };
+      return { ready: Object.values(checks).every(Boolean), checks };
+    },
+  }) : undefined;
+  logger.info({ url: running.url, admin: admin?.url, routes: config.routes.length, kid: keys.active.kid }, 'listening');
 
   // SIGHUP: reload the signing keys from the configuration file (rotation without a restart)
   process.on('SIGHUP', () => {
@@ -81,7 +100,9 @@ runMain('phantom edge', async () => {
   });
 
   handleSignals(logger, async () => {
-    await running.close();
+    draining = true;
+    await running.close(config.server.drainTimeoutMs);
     await edge.close();
+    admin?.server.close();
   });
 });

@@ -8,7 +8,7 @@ import { headerValues, parseBearer } from '../../../libs/bearer/parse-bearer.js'
 import type { VerifiedToken, Verifier } from '../../../libs/verification/index.js';
 import { checkRequestPath, createRouteTable, requireScopes, scopeSet } from '../../../libs/routing/index.js';
 import { createUpstream, forwardHeaders, headerPolicy } from '../../../libs/proxy/index.js';
-import type { Logger, RequestRecord } from '../../../libs/observability/index.js';
+import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createRequestLifecycle } from '../../../libs/server/index.js';
 import type { Admission, createThrottle } from '../../../libs/throttle/index.js';
 
@@ -18,6 +18,7 @@ import { claimHeaderMapper } from './claim-headers.js';
 export interface MicroDeps {
   config: MicroConfig;
   logger: Logger;
+  metrics?: Pick<Metrics, 'observe'>;
   verifier: Verifier;
   throttle: Pick<Throttle, 'admit'>;
   /** this domain's public encryption key, published for the edge */
@@ -37,7 +38,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Prom
   const backend = createUpstream(config.backend, config.upstream);
   const claimHeaders = claimHeaderMapper(config.claimHeaders);
   const policy = headerPolicy(['authorization', ...config.stripHeaders, ...claimHeaders.names], config.server.trustedProxies);
-  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog });
+  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
   const grantedScopes = new WeakMap<JWTPayload, Set<string>>();
 
   function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken): Response | Promise<Response> {
@@ -58,7 +59,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Prom
     const { claims } = verified;
     if (res.closed) { admission.release(); return RESPONSE_ALREADY_SENT; } // the client left while queued
     res.once('close', admission.release);
-    const extra: Record<string, string> = { ...claimHeaders.headersFor(claims), 'x-request-id': record.requestId };
+    const extra: Record<string, string> = { ...claimHeaders.headersFor(claims), 'x-request-id': record.requestId, traceparent: record.traceparent };
     // the signed JWT goes on (the inner one when it came encrypted), so the backend can verify it
     if (config.forwardJwt) extra.authorization = `Bearer ${verified.jws}`;
     const url = record.path;

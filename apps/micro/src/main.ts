@@ -5,10 +5,10 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, microConfigSchema } from '../../../libs/config/index.js';
-import { createLogger } from '../../../libs/observability/index.js';
+import { createLogger, createMetrics } from '../../../libs/observability/index.js';
 import { loadDecryptionKey } from '../../../libs/keys/index.js';
 import { createJwksCache, createVerifier } from '../../../libs/verification/index.js';
-import { handleSignals, runMain, startServer } from '../../../libs/server/index.js';
+import { handleSignals, runMain, startAdmin, startServer, versionInfo } from '../../../libs/server/index.js';
 import { createMicroApp } from './app.js';
 import { createThrottle, type RouteThrottle } from '../../../libs/throttle/index.js';
 
@@ -58,12 +58,30 @@ runMain('phantom micro', async () => {
     redis: config.throttle.redis && { ...config.throttle.redis, prefix: `phantom:${config.audience}` },
     logger,
   });
-  const micro = createMicroApp({ config, logger, verifier, throttle, encryptionJwk: config.encryption?.publish ? decryption?.publicJwk : undefined });
+  const metrics = createMetrics('micro');
+  metrics.counterFrom('phantom_verifications_total', 'JWT signature verifications', () => verifier.stats.verifications);
+  metrics.counterFrom('phantom_verification_cache_hits_total', 'Requests answered from the verified-token cache', () => verifier.stats.hits);
+  metrics.counterFrom('phantom_jwks_fetches_total', 'JWKS fetches', () => jwks.stats.fetches);
+  metrics.counterFrom('phantom_jwks_fetch_failures_total', 'JWKS fetches that failed', () => jwks.stats.failures);
+  metrics.gaugeFrom('phantom_redis_connected', '1 while rate limits are shared through Redis', () => (throttle.sharedLimits ? 1 : 0));
+  let draining = false;
+  const micro = createMicroApp({ config, logger, metrics, verifier, throttle, encryptionJwk: config.encryption?.publish ? decryption?.publicJwk : undefined });
   const running = await startServer(micro.app, { ...config.server, realm: config.realm }, logger);
-  logger.info({ url: running.url, audience: config.audience, backend: config.backend }, 'listening');
+  const admin = config.admin.enabled ? await startAdmin({
+    ...config.admin, registry: metrics.registry, version: versionInfo('micro'),
+    ready: () => {
+      const checks = { jwksLoaded: jwks.ready, notDraining: !draining };
+      return { ready: Object.values(checks).every(Boolean), checks };
+    },
+  }) : undefined;
+  logger.info({ url: running.url, admin: admin?.url, audience: config.audience, backend: config.backend }, 'listening');
 
   handleSignals(logger, async () => {
-    jwks.stop(); await running.close(); await throttle.close();
+    draining = true;
+    jwks.stop();
+    await running.close(config.server.drainTimeoutMs);
+    await throttle.close();
+    admin?.server.close();
     await micro.close();
   });
 });

@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
+
+export interface TraceContext {
+  traceId: string;
+  /** the `traceparent` to send upstream: same trace, this hop's own span id */
+  traceparent: string;
+}
+
+/**
+ * W3C Trace Context: continue the caller's trace when its `traceparent` is
+ * valid (a new parent-id for this hop), start a new one otherwise.
+ * `tracestate` travels on untouched with the other headers.
+ */
+export function continueTrace(header: string | string[] | undefined): TraceContext {
+  const m = typeof header === 'string' ? TRACEPARENT.exec(header) : null;
+  const span = randomBytes(8).toString('hex');
+  if (m && m[1] !== ZERO_TRACE && m[2] !== ZERO_SPAN) {
+    return { traceId: m[1]!, traceparent: `00-${m[1]}-${span}-${m[3]}` };
+  }
+  const traceId = randomBytes(16).toString('hex');
+  return { traceId, traceparent: `00-${traceId}-${span}-00` };
+}

@@ -1,0 +1,39 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Hono } from 'hono';
+import { getRequestListener } from '@hono/node-server';
+import type { Registry } from 'prom-client';
+
+export interface AdminOptions {
+  host: string;
+  port: number;
+  registry: Registry;
+  /** ready to take traffic (configuration loaded, dependencies reached, not draining) */
+  ready(): { ready: boolean; checks: Record<string, boolean> };
+  version: Record<string, string>;
+}
+
+/**
+ * The admin listener, on its own port (127.0.0.1 by default): /healthz
+ * (alive), /readyz (ready for traffic), /metrics (Prometheus), /version.
+ */
+export function startAdmin(options: AdminOptions): Promise<{ server: Server; url: string }> {
+  const app = new Hono();
+  const json = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+  app.get('/healthz', () => new Response('{"status":"ok"}', { headers: json }));
+  app.get('/readyz', () => {
+    const { ready, checks } = options.ready();
+    return new Response(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }), { status: ready ? 200 : 503, headers: json });
+  });
+  app.get('/metrics', async () => new Response(await options.registry.metrics(), { headers: { 'content-type': options.registry.contentType } }));
+  app.get('/version', () => new Response(JSON.stringify(options.version), { headers: json }));
+  app.notFound(() => new Response('{"error":"not_found","error_description":"no such admin endpoint"}', { status: 404, headers: json }));
+  const server = createServer(getRequestListener(app.fetch));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ server, url: `http://${options.host}:${port}` });
+    });
+  });
+}
