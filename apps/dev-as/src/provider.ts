@@ -5,6 +5,7 @@
  */
 import Provider from 'oidc-provider';
 import { generateKeyPair, exportJWK } from 'jose';
+import { MapAdapter } from './map-adapter.js';
 
 export const DEMO_SCOPES = [
   'orders:read', 'orders:write', 'orders:admin', 'inventory:read', 'inventory:write',
@@ -62,6 +63,7 @@ export async function createDevProvider(options: DevProviderOptions): Promise<Pr
   ];
 
   return new Provider(options.issuer, {
+    adapter: MapAdapter,
     clients: clientMetadata,
     scopes: [...DEMO_SCOPES],
     jwks: { keys: [signingJwk] },

@@ -9,17 +9,38 @@ export interface LoadResult {
   rps: number;
   p50ms: number;
   p99ms: number;
+  /** socket errors and timeouts */
   errors: number;
+  /** responses with a status other than 2xx/3xx */
   non2xx: number;
 }
 
-// wrk's done() hook prints one JSON line: counts, errors and latency percentiles
+// Extra headers come as name/value pairs; "@tokens <file>" sends one bearer token per request,
+// round robin over the file's lines. done() prints one JSON line: counts, errors, latency percentiles.
 const REPORT_LUA = `
 local headers = {}
+local tokens = nil
+local n = 0
+local i = 0
 init = function(args)
-  for i = 1, #args, 2 do headers[args[i]] = args[i + 1] end
+  local a = 1
+  while a <= #args do
+    if args[a] == "@tokens" then
+      tokens = {}
+      for line in io.lines(args[a + 1]) do n = n + 1; tokens[n] = line end
+    else
+      headers[args[a]] = args[a + 1]
+    end
+    a = a + 2
+  end
 end
-request = function() return wrk.format(nil, nil, headers) end
+request = function()
+  if tokens then
+    i = i % n + 1
+    headers["Authorization"] = "Bearer " .. tokens[i]
+  end
+  return wrk.format(nil, nil, headers)
+end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('{"requests":%d,"micros":%d,"p50":%f,"p99":%f,"errors":%d,"non2xx":%d}\\n',
@@ -37,12 +58,20 @@ export function hasWrk(): boolean {
 
 let script: string | undefined;
 
-/** One wrk run: fixed connections and duration, one thread, optional extra headers. */
-export function runWrk(url: string, options: { connections: number; seconds: number; headers?: Record<string, string> }): Promise<LoadResult> {
+export interface WrkOptions {
+  connections: number;
+  seconds: number;
+  headers?: Record<string, string>;
+  /** a file with one bearer token per line, used round robin */
+  tokenFile?: string;
+}
+
+/** One wrk run: fixed connections and duration, one thread. */
+export function runWrk(url: string, options: WrkOptions): Promise<LoadResult> {
   script ??= (() => { const f = join(tmpdir(), `phantom-wrk-${process.pid}.lua`); writeFileSync(f, REPORT_LUA); return f; })();
-  const headerArgs = Object.entries(options.headers ?? {}).flat();
+  const args = [...Object.entries(options.headers ?? {}).flat(), ...(options.tokenFile ? ['@tokens', options.tokenFile] : [])];
   return new Promise((resolve, reject) => {
-    execFile('wrk', ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '5s', '-s', script!, url, '--', ...headerArgs],
+    execFile('wrk', ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '5s', '-s', script!, url, '--', ...args],
       { maxBuffer: 1 << 20 }, (err, stdout) => {
         if (err) { reject(err); return; }
         const line = stdout.split('\n').find((l) => l.startsWith('{"requests"'));

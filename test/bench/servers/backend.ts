@@ -5,7 +5,11 @@ import type { AddressInfo } from 'node:net';
 const body = Buffer.from(JSON.stringify({ ok: true, service: 'bench-backend' }));
 const server = createServer((req, res) => {
   req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body));
+  req.on('end', () => {
+    // /orders/mint echoes the headers, so the harness can read the JWT a gateway minted
+    const out = req.url === '/orders/mint' ? Buffer.from(JSON.stringify({ headers: req.headers })) : body;
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': out.length }).end(out);
+  });
 });
 server.keepAliveTimeout = 65_000;
 server.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => {

@@ -1,0 +1,40 @@
+/**
+ * Keeps the benchmark harness from rotting: runs it for about a second per
+ * scenario and checks that the report is complete. No thresholds: a
+ * benchmark reports, it does not fail for being slow.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../support/topology.js';
+
+const haveWrk = spawnSync('wrk', ['--version']).error === undefined;
+
+test('npm run bench --smoke produces a complete table, JSON report and SVG chart', { skip: haveWrk ? false : 'wrk is not installed (.ci/run installs it)', timeout: 180_000 }, () => {
+  const out = tempDir();
+  const stdout = execFileSync(process.execPath, [fileURLToPath(new URL('./run-bench.js', import.meta.url)), '--smoke', '--out', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as {
+    scenarios: { name: string; rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number }[];
+    targets: { name: string; met: boolean | null }[]; accounting: Record<string, { introspections: number; signatures: number }>;
+    memory: { edge: { afterMiB: number }; limiter: { afterMiB: number } }; peakRssMiB: Record<string, number>;
+  };
+  const names = report.scenarios.map((s) => s.name);
+  for (const name of ['direct', 'pipe-hop', 'node-chain', 'edge-hop', 'micro-hop', 'gateway-warm', 'gateway-many', 'gateway-cold', 'as-introspect']) {
+    assert.ok(names.includes(name), `scenario ${name}`);
+  }
+  for (const s of report.scenarios) {
+    assert.ok(s.rps > 0 && Number.isFinite(s.p50ms) && Number.isFinite(s.p99ms), s.name);
+    assert.equal(s.errors, 0, `${s.name} socket errors`);
+    assert.equal(s.non2xx, 0, `${s.name} answered non-2xx`);
+  }
+  assert.ok(report.targets.length >= 9);
+  for (const scenario of ['gateway-warm', 'gateway-many', 'gateway-cold']) assert.ok(report.accounting[scenario], scenario);
+  assert.ok(report.memory.edge.afterMiB > 0 && report.memory.limiter.afterMiB > 0);
+  assert.ok(report.peakRssMiB.edge! > 0);
+  assert.match(readFileSync(join(out, 'latest.svg'), 'utf8'), /^<svg[^>]+>[\s\S]*gateway-warm[\s\S]*<\/svg>\n$/);
+  assert.match(stdout, /scenario +req\/s/);
+  assert.ok(existsSync(join(out, 'latest.json')));
+});

@@ -1,0 +1,116 @@
+/**
+ * Everything the benchmark measures, as real processes on 127.0.0.1: one
+ * backend; two node:http pipe proxies (a one-hop and a two-hop chain); nginx
+ * with the same two hops when installed; the dev AS; edge → micro → backend;
+ * and an edge and a micro each in front of the backend alone (single hops).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnProgram, type Program } from '../../../libs/process/index.js';
+import { edgeConfig, freePort, microConfig, startDevAs, tempDir, writeYaml, SCRIPTS } from '../../support/topology.js';
+
+const server = (name: string) => fileURLToPath(new URL(`../servers/${name}.js`, import.meta.url));
+
+export interface BenchTopology {
+  backend: Program; pipe1: Program; pipe2: Program; nginx?: { url: string; pid: number; stop(): Promise<void> } | undefined;
+  as: Program; edge: Program; micro: Program; edgeHop: Program; edgeMem: Program;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+function hasNginx(): boolean {
+  try { execFileSync('nginx', ['-v'], { stdio: 'ignore' }); return true; } catch { return false; }
+}
+
+async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function startNginx(dir: string, backendPort: number) {
+  const [p1, p2] = [await freePort(), await freePort()];
+  mkdirSync(join(dir, 'nginx'), { recursive: true });
+  const d = join(dir, 'nginx');
+  writeFileSync(join(d, 'nginx.conf'), `
+worker_processes 2;
+error_log ${d}/error.log warn;
+pid ${d}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${d}/body; proxy_temp_path ${d}/proxy; fastcgi_temp_path ${d}/fcgi; uwsgi_temp_path ${d}/uwsgi; scgi_temp_path ${d}/scgi;
+  upstream backend { server 127.0.0.1:${backendPort}; keepalive 128; }
+  upstream hop1 { server 127.0.0.1:${p1}; keepalive 128; }
+  server { listen 127.0.0.1:${p1}; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+  server { listen 127.0.0.1:${p2}; location / { proxy_pass http://hop1; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+}
+`);
+  const child: ChildProcess = spawn('nginx', ['-p', d, '-c', join(d, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+  await waitForPort(p2);
+  return {
+    url: `http://127.0.0.1:${p2}`, pid: child.pid!,
+    stop: () => new Promise<void>((resolve) => { if (child.exitCode !== null) { resolve(); return; } child.once('exit', () => resolve()); child.kill('SIGTERM'); }),
+  };
+}
+
+const quiet = { logging: { accessLog: false, level: 'warn' }, admin: { port: 0 } };
+
+export async function startBenchTopology(options: { nginx: boolean }): Promise<BenchTopology> {
+  const dir = tempDir();
+  const started: Program[] = [];
+  const track = async (p: Promise<Program>) => { const program = await p; started.push(program); return program; };
+  try {
+    const backend = await track(spawnProgram({ name: 'backend', script: server('backend') }));
+    const pipe1 = await track(spawnProgram({ name: 'pipe1', script: server('pipe-proxy'), args: [backend.url] }));
+    const pipe2 = await track(spawnProgram({ name: 'pipe2', script: server('pipe-proxy'), args: [pipe1.url] }));
+    const nginx = options.nginx && hasNginx() ? await startNginx(dir, Number(new URL(backend.url).port)) : undefined;
+    const as = await track(startDevAs());
+    const [edgePort, microPort, edgeHopPort] = [await freePort(), await freePort(), await freePort()];
+    const edgeUrl = `http://127.0.0.1:${edgePort}`;
+    const microUrl = `http://127.0.0.1:${microPort}`;
+    // the `listening` line is logged at info: keep info, turn the access log off (as the peers run without one)
+    const logging = { logging: { accessLog: false } };
+    const edge = await track(spawnProgram({ name: 'edge', script: SCRIPTS.edge, args: ['--config', writeYaml(dir, 'edge.yaml', edgeConfig(as.url, edgePort, microUrl, { ...quiet, ...logging }))] }));
+    const micro = await track(spawnProgram({ name: 'micro', script: SCRIPTS.micro, args: ['--config', writeYaml(dir, 'micro.yaml', microConfig(edgeUrl, microPort, backend.url, {
+      ...quiet, ...logging,
+      routes: [{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'], rateLimit: { perClient: { limit: 1_000_000_000, per: '1s' } }, concurrency: { max: 4096, queue: 0 } }],
+    }))] }));
+    const edgeHop = await track(spawnProgram({ name: 'edge-hop', script: SCRIPTS.edge, args: ['--config', writeYaml(dir, 'edge-hop.yaml', edgeConfig(as.url, edgeHopPort, backend.url, { ...quiet, ...logging }))] }));
+    // the memory scenario's edge: explicit cache bounds
+    const edgeMemPort = await freePort();
+    const edgeMem = await track(spawnProgram({ name: 'edge-mem', script: SCRIPTS.edge, args: ['--config', writeYaml(dir, 'edge-mem.yaml', edgeConfig(as.url, edgeMemPort, backend.url, {
+      ...quiet, ...logging,
+      introspection: { cacheMaxEntries: 10_000, inactiveCacheMaxEntries: 10_000 }, minting: { cacheMaxEntries: 10_000 },
+    }))] }));
+    return {
+      backend, pipe1, pipe2, nginx, as, edge, micro, edgeHop, edgeMem, dir,
+      async stop() { await Promise.all([...started.map((p) => p.stop()), nginx?.stop()]); },
+    };
+  } catch (err) {
+    await Promise.all(started.map((p) => p.stop()));
+    throw err;
+  }
+}
+
+/** Resident memory of a process, now and at its peak (kB → MiB), from /proc. */
+export function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { rssMiB: kb('VmRSS') / 1024, peakMiB: kb('VmHWM') / 1024 };
+  } catch {
+    return { rssMiB: 0, peakMiB: 0 };
+  }
+}

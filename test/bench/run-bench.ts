@@ -1,0 +1,224 @@
+/**
+ * `npm run bench`: the gateway against the physical limit and its peers, side
+ * by side in one run, alternating scenarios so machine drift affects all
+ * alike. Prints a table, writes test/bench/results/latest.{json,svg}.
+ * It reports; it never fails for being slow.
+ *   npm run bench -- [--seconds 5] [--connections 50] [--rounds 3] [--smoke] [--no-nginx]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { hasWrk, runWrk, type LoadResult } from './lib/wrk.js';
+import { runNodeLoad } from './lib/node-load.js';
+import { memoryOf, startBenchTopology } from './lib/bench-topology.js';
+import { chart, table, type BenchReport, type ScenarioResult, type Target } from './lib/report.js';
+import { asStats, getToken, metric, mintedJwt } from '../support/topology.js';
+import type { Program } from '../../libs/process/index.js';
+
+const { values } = parseArgs({ options: {
+  seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '50' }, rounds: { type: 'string', default: '3' },
+  warmup: { type: 'string', default: '2' }, many: { type: 'string', default: '10000' }, cold: { type: 'string', default: '3000' },
+  'memory-tokens': { type: 'string', default: '100000' }, 'memory-clients': { type: 'string', default: '1000000' },
+  out: { type: 'string', default: fileURLToPath(new URL('../../../test/bench/results', import.meta.url)) },
+  smoke: { type: 'boolean', default: false }, 'no-nginx': { type: 'boolean', default: false },
+} });
+const smoke = values.smoke;
+const S = {
+  seconds: smoke ? 1 : Number(values.seconds), connections: Number(values.connections), rounds: smoke ? 1 : Number(values.rounds),
+  warmup: smoke ? 1 : Number(values.warmup), many: smoke ? 50 : Number(values.many), cold: smoke ? 50 : Number(values.cold),
+  memoryTokens: smoke ? 500 : Number(values['memory-tokens']), memoryClients: smoke ? 10_000 : Number(values['memory-clients']),
+};
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+if (!hasWrk()) {
+  process.stderr.write('npm run bench needs wrk (Debian: apt-get install wrk)\n');
+  process.exit(1);
+}
+
+async function fetchTokens(as: Program, n: number, scope: string): Promise<string[]> {
+  const out: string[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => { while (next++ < n) out.push(await getToken(as, { scope })); }));
+  return out.slice(0, n);
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? 0; };
+const cold = (name: string) => name === 'gateway-cold';
+
+const topo = await startBenchTopology({ nginx: !values['no-nginx'] });
+try {
+  log('fetching tokens from the dev AS…');
+  const warmToken = (await fetchTokens(topo.as, 1, 'orders:read'))[0]!;
+  const manyTokens = await fetchTokens(topo.as, S.many, 'orders:read');
+  const coldTokens = await fetchTokens(topo.as, S.cold, 'orders:read');
+  const tokenFile = join(topo.dir, 'many-tokens.txt');
+  writeFileSync(tokenFile, manyTokens.join('\n') + '\n');
+  const load = { connections: S.connections, seconds: S.seconds };
+  const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
+  const expOf = (jwt: string) => (JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000;
+  let microJwt = '';
+  /** a JWT the edge minted, valid for the whole next run (the edge re-mints when < 10 % of its lifetime is left) */
+  async function freshJwt(seconds: number): Promise<string> {
+    for (let i = 0; i < 20 && (!microJwt || expOf(microJwt) - Date.now() < (seconds + 2) * 1000); i++) {
+      microJwt = await mintedJwt(topo.edge.url, warmToken);
+      if (expOf(microJwt) - Date.now() < (seconds + 2) * 1000) await new Promise((r) => setTimeout(r, 1000));
+    }
+    return microJwt;
+  }
+
+  interface Scenario { name: string; description: string; run(seconds: number): Promise<LoadResult> }
+  const scenarios: Scenario[] = [
+    { name: 'direct', description: 'the backend alone (the limit)', run: (s) => runWrk(`${topo.backend.url}/orders/1`, { ...load, seconds: s }) },
+    { name: 'pipe-hop', description: 'one node:http keep-alive pipe proxy', run: (s) => runWrk(`${topo.pipe1.url}/orders/1`, { ...load, seconds: s }) },
+    { name: 'node-chain', description: 'two node:http pipe proxies in a row', run: (s) => runWrk(`${topo.pipe2.url}/orders/1`, { ...load, seconds: s }) },
+    ...(topo.nginx ? [{ name: 'nginx-chain', description: 'the same two hops in nginx', run: (s: number) => runWrk(`${topo.nginx!.url}/orders/1`, { ...load, seconds: s }) }] : []),
+    { name: 'edge-hop', description: 'edge alone: bearer, cache hit, scope, cached JWT, forward', run: (s) => runWrk(`${topo.edgeHop.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) }) },
+    {
+      name: 'micro-hop', description: 'micro alone: cached verification, scope, throttle, forward',
+      run: async (s) => runWrk(`${topo.micro.url}/orders/1`, { ...load, seconds: s, headers: bearer(await freshJwt(s)) }),
+    },
+    { name: 'gateway-warm', description: 'client → edge → micro → backend, one token', run: (s) => runWrk(`${topo.edge.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) }) },
+    { name: 'gateway-many', description: `the same with ${S.many} distinct tokens round robin`, run: (s) => runWrk(`${topo.edge.url}/orders/1`, { ...load, seconds: s, tokenFile }) },
+  ];
+
+  // accounting, before the throughput rounds: every token set is sent through the edge in
+  // passes that visit each token exactly once; the AS counts introspections, the edge signatures
+  const counters = async () => ({ introspections: (await asStats(topo.as)).introspections, signatures: await metric(topo.edge, 'phantom_mints_total') });
+  const accounting: Record<string, { tokens: number; requests: number; introspections: number; signatures: number }> = {};
+  async function account(name: string, tokens: readonly string[], passes: number): Promise<LoadResult> {
+    const before = await counters();
+    const requests = Array.from({ length: passes }, () => tokens.map((t, i) => ({ path: `/orders/${i}`, headers: { authorization: `Bearer ${t}` } }))).flat();
+    const r = await runNodeLoad(topo.edge.url, requests, S.connections);
+    const after = await counters();
+    accounting[name] = { tokens: tokens.length, requests: requests.length, introspections: after.introspections - before.introspections, signatures: after.signatures - before.signatures };
+    return r;
+  }
+  log('accounting: one token many times, many tokens twice each, cold tokens once each…');
+  await account('gateway-warm', [warmToken], 1);
+  accounting['gateway-warm']!.requests = 0;
+  {
+    const before = await counters();
+    await runNodeLoad(topo.edge.url, Array.from({ length: 2000 }, () => ({ path: '/orders/1', headers: { authorization: `Bearer ${warmToken}` } })), S.connections);
+    const after = await counters();
+    const w = accounting['gateway-warm']!;
+    w.requests = 2001; w.introspections += after.introspections - before.introspections; w.signatures += after.signatures - before.signatures;
+  }
+  await account('gateway-many', manyTokens, 2);
+  const coldRun = await account('gateway-cold', coldTokens, 1);
+
+  log(`warm-up: ${S.warmup}s per scenario`);
+  for (const s of scenarios) await s.run(S.warmup);
+  const runs = new Map<string, LoadResult[]>(scenarios.map((s) => [s.name, []]));
+  for (let round = 0; round < S.rounds; round++) {
+    const order = [...scenarios.slice(round % scenarios.length), ...scenarios.slice(0, round % scenarios.length)];
+    for (const s of round % 2 ? order.reverse() : order) {
+      const r = await s.run(S.seconds);
+      runs.get(s.name)!.push(r);
+      log(`round ${round + 1} ${s.name.padEnd(13)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99ms.toFixed(2)} ms`);
+    }
+  }
+
+  // cold (every request a new token: introspection + signature each) was measured in the accounting pass;
+  // next to it, the AS's own introspection rate
+  log('the AS alone…');
+  runs.set('gateway-cold', [coldRun]);
+  const coldScenario = { name: 'gateway-cold', description: 'every request a new token (introspection + mint each)' };
+  const basic = `Basic ${Buffer.from('edge-gateway:edge-secret').toString('base64')}`;
+  runs.set('as-introspect', [await runNodeLoad(topo.as.url, coldTokens.map((t) => ({
+    path: '/token/introspection', method: 'POST', body: new URLSearchParams({ token: t }).toString(),
+    headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+  })), S.connections)]);
+
+  const descriptions = new Map([...scenarios, coldScenario].map((s) => [s.name, s.description]));
+  descriptions.set('as-introspect', 'the dev AS answering introspection alone (what cold traffic is bound by)');
+  const roundRatio = (a: string, b: string) => {
+    const ra = runs.get(a) ?? []; const rb = runs.get(b) ?? [];
+    return ra.length && rb.length === ra.length ? median(ra.map((r, i) => r.rps / rb[i]!.rps)) : undefined;
+  };
+  const results: ScenarioResult[] = [...runs.entries()].map(([name, rs]) => {
+    const requests = rs.reduce((s, r) => s + r.requests, 0);
+    const secs = rs.reduce((s, r) => s + r.seconds, 0);
+    const result: ScenarioResult = {
+      name, description: descriptions.get(name) ?? '', rounds: rs.length, requests, seconds: secs, rps: requests / secs,
+      p50ms: median(rs.map((r) => r.p50ms)), p99ms: median(rs.map((r) => r.p99ms)),
+      errors: rs.reduce((s, r) => s + r.errors, 0), non2xx: rs.reduce((s, r) => s + r.non2xx, 0),
+    };
+    if (!cold(name) && name !== 'as-introspect') {
+      const vd = roundRatio(name, 'direct'); if (vd !== undefined) result.vsDirect = vd;
+      const vn = roundRatio(name, 'node-chain'); if (vn !== undefined) result.vsNodeChain = vn;
+      if (name.endsWith('-hop')) { const vp = roundRatio(name, 'pipe-hop'); if (vp !== undefined) result.vsPipeHop = vp; }
+    }
+    return result;
+  });
+
+  // memory: distinct (inactive) tokens through an edge with explicit cache bounds, RSS sampled as they go
+  log(`memory: ${S.memoryTokens} distinct tokens through the edge…`);
+  const edgePid = topo.edgeMem.child.pid!;
+  const memBefore = memoryOf(edgePid).rssMiB;
+  const samples: number[] = [];
+  let memRps = 0;
+  for (let q = 0; q < 4; q++) {
+    const junk = Array.from({ length: Math.ceil(S.memoryTokens / 4) }, () => ({ path: '/orders/m', headers: { authorization: `Bearer ${randomBytes(24).toString('base64url')}` } }));
+    memRps = (await runNodeLoad(topo.edgeMem.url, junk, 64)).rps;
+    samples.push(memoryOf(edgePid).rssMiB);
+  }
+  const cacheEntries = await metric(topo.edgeMem, 'phantom_introspection_cache_entries');
+  log(`memory: ${S.memoryClients} distinct clients through the micro limiter…`);
+  const limiter = JSON.parse(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('./memory-limiter.js', import.meta.url)), String(S.memoryClients), '100000'], { encoding: 'utf8' })) as Record<string, number>;
+
+  const peakRssMiB = Object.fromEntries([['edge', topo.edge], ['micro', topo.micro], ['edge-hop', topo.edgeHop], ['pipe-hop', topo.pipe1], ['backend', topo.backend]]
+    .map(([n, p]) => [n as string, Math.round(memoryOf((p as Program).child.pid!).peakMiB)]));
+
+  const a = (name: string) => accounting[name]!;
+  const byName = new Map(results.map((r) => [r.name, r]));
+  const ratioTarget = (name: string, vs: 'vsNodeChain' | 'vsPipeHop', min: number, label: string): Target => {
+    const v = byName.get(name)?.[vs];
+    return { name: label, figure: v === undefined ? 'not measured' : `${v.toFixed(2)}× (target ≥ ${min})`, met: v === undefined ? null : v >= min };
+  };
+  // the memory edge's caches hold at most 10 000 active, 10 000 inactive and 10 000 minted entries; at a generous 2 KiB each, plus 64 MiB
+  const edgeGrowth = samples[samples.length - 1]! - memBefore;
+  const edgeAllowance = (30_000 * 2) / 1024 + 64;
+  const limiterGrowth = limiter.afterMiB! - limiter.beforeMiB!;
+  const limiterAllowance = (100_000 * 0.5) / 1024 + 64;
+  const targets: Target[] = [
+    ratioTarget('gateway-warm', 'vsNodeChain', 0.8, 'gateway-warm vs node-chain'),
+    ratioTarget('edge-hop', 'vsPipeHop', 0.85, 'edge hop vs one node:http pipe hop'),
+    ratioTarget('micro-hop', 'vsPipeHop', 0.85, 'micro hop vs one node:http pipe hop'),
+    ...(['gateway-warm', 'gateway-many', 'gateway-cold'] as const).flatMap((name): Target[] => [
+      { name: `introspection calls = distinct tokens (${name})`, figure: `${a(name).introspections} calls for ${a(name).tokens} tokens in ${a(name).requests} requests`, met: a(name).introspections === a(name).tokens },
+      { name: `signatures = distinct (token, audience) pairs (${name})`, figure: `${a(name).signatures} signatures for ${a(name).tokens} pairs`, met: a(name).signatures === a(name).tokens },
+    ]),
+    { name: `edge RSS growth after ${S.memoryTokens} distinct tokens ≤ cache bounds + 64 MiB`, figure: `${edgeGrowth.toFixed(1)} MiB (allowance ${edgeAllowance.toFixed(0)} MiB; after each quarter: ${samples.map((x) => x.toFixed(0)).join(' / ')} MiB; ${cacheEntries} cache entries)`, met: edgeGrowth <= edgeAllowance },
+    { name: `limiter RSS growth after ${S.memoryClients} distinct clients ≤ bound + 64 MiB`, figure: `${limiterGrowth.toFixed(1)} MiB (allowance ${limiterAllowance.toFixed(0)} MiB, 100000 clients tracked at most)`, met: limiterGrowth <= limiterAllowance },
+  ];
+
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadGenerator: 'wrk -t1 (Node closed loop for gateway-cold and as-introspect)' },
+    settings: { seconds: S.seconds, connections: S.connections, rounds: S.rounds },
+    scenarios: results,
+    accounting,
+    memory: {
+      edge: { tokens: S.memoryTokens, beforeMiB: memBefore, afterEachQuarterMiB: samples, afterMiB: samples[samples.length - 1], cacheEntries, rps: memRps },
+      limiter,
+    },
+    peakRssMiB,
+    targets,
+    notes: [
+      ...(topo.nginx ? [] : ['nginx-chain skipped: no nginx binary (Debian: apt-get install nginx)']),
+      'ratios are medians of per-round ratios (each round runs every scenario back to back); absolute figures drift on a shared machine',
+      'gateways run with the access log off, as the peers do; gateway-warm/many ratios include two gateway hops',
+      ...(smoke ? ['smoke run: 1 s per scenario, tiny token counts — not a measurement'] : []),
+    ],
+  };
+  mkdirSync(values.out, { recursive: true });
+  writeFileSync(join(values.out, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(join(values.out, 'latest.svg'), chart(report));
+  process.stdout.write(`${table(report)}\n\nwritten: ${join(values.out, 'latest.json')}, ${join(values.out, 'latest.svg')}\n`);
+} finally {
+  await topo.stop();
+}
