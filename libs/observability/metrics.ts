@@ -29,6 +29,10 @@ export function createMetrics(program: 'edge' | 'micro') {
     new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
   }
 
+  // label children resolved once per label set: prom-client hashes a label object on every call otherwise
+  const requestChildren = new Map<string, ReturnType<typeof requests.labels>>();
+  const durationChildren = new Map<string, ReturnType<typeof duration.labels>>();
+
   return {
     registry,
     counterFrom,
@@ -36,8 +40,13 @@ export function createMetrics(program: 'edge' | 'micro') {
     /** one finished request */
     observe(route: string | undefined, status: number, seconds: number, code: string | undefined, reason: string | undefined): void {
       const r = route ?? 'none';
-      requests.inc({ route: r, status });
-      duration.observe({ route: r }, seconds);
+      const key = `${r}|${status}`;
+      let counter = requestChildren.get(key);
+      if (!counter) requestChildren.set(key, counter = requests.labels(r, String(status)));
+      counter.inc();
+      let histogram = durationChildren.get(r);
+      if (!histogram) durationChildren.set(r, histogram = duration.labels(r));
+      histogram.observe(seconds);
       if (code) refusals.inc({ code, reason: reason ?? 'none' });
     },
   };

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { IntrospectionResponse } from 'oauth4webapi';
 import type { EdgeConfig, EdgeRouteConfig } from '../../../libs/config/index.js';
 import { headerValues, parseBearer } from '../../../libs/bearer/parse-bearer.js';
@@ -25,6 +24,8 @@ export interface EdgeDeps {
 }
 
 type Env = { Bindings: HttpBindings; Variables: { record: RequestRecord } };
+
+const JWKS_PATH = '/.well-known/jwks.json';
 type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream };
 
 export function stripPrefix(url: string, prefix: string): string {
@@ -35,9 +36,10 @@ export function stripPrefix(url: string, prefix: string): string {
 /**
  * The edge gateway: opaque token in, audience-scoped JWT out, forwarded to
  * the route's micro gateway. With warm caches the whole pipeline runs
- * synchronously; only an introspection or a signature makes it wait.
+ * synchronously; only an introspection or a signature makes it wait. The
+ * Hono app serves the JWKS; `handle` is the data path (see startServer).
  */
-export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; close(): Promise<void> } {
+export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: IncomingMessage, res: ServerResponse): boolean; close(): Promise<void> } {
   const { config, introspection, minter } = deps;
   const now = deps.now ?? Date.now;
   const upstreams = new Map<string, Upstream>();
@@ -51,17 +53,16 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; close(): Promis
   const grantedScopes = new WeakMap<IntrospectionResponse, Set<string>>();
   const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.keys.jwksMaxAgeSeconds}` };
 
-  function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, jwt: string): Response {
+  function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, jwt: string): void {
     const url = record.path;
     route.upstream.forward(req, res, {
       path: route.stripPrefix ? stripPrefix(url, route.pathPrefix) : url,
       headers: forwardHeaders(req, policy, { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent }),
       responseHeaders: { 'x-request-id': record.requestId },
     }, (err) => lifecycle.fail(res, record, err));
-    return RESPONSE_ALREADY_SENT;
   }
 
-  function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection): Response | Promise<Response> {
+  function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection): void | Promise<void> {
     const { result } = looked;
     record.cache = looked.outcome;
     acceptToken(result, deps.acceptance, now() / 1000);
@@ -71,30 +72,38 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; close(): Promis
     if (!granted) grantedScopes.set(result, granted = scopeSet(result.scope));
     requireScopes(granted, route);
     const minted = minter.mint(looked.hash, result, route.audience);
-    return minted instanceof Promise
-      ? minted.then((m) => forward(req, res, record, route, m.jwt))
-      : forward(req, res, record, route, minted.jwt);
+    if (minted instanceof Promise) return minted.then((m) => forward(req, res, record, route, m.jwt));
+    forward(req, res, record, route, minted.jwt);
+  }
+
+  /**
+   * The data path, on node:http: route → bearer → introspection (cached) →
+   * acceptance → scopes → JWT (cached) → forward. Every refusal goes out
+   * through the one error model; returns false for the paths the Hono app serves.
+   */
+  function handle(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.url === JWKS_PATH) return false;
+    const record = lifecycle.begin(req, res);
+    const fail = (err: unknown) => lifecycle.fail(res, record, err);
+    try {
+      checkRequestPath(record.path);
+      const route = routes.match(req.headers.host, record.path, record.method);
+      record.route = route.name;
+      const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), config.introspection.maxTokenLength);
+      const looked = introspection.lookup(token);
+      const done = looked instanceof Promise
+        ? looked.then((l) => authorize(req, res, record, route, l))
+        : authorize(req, res, record, route, looked);
+      if (done) done.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+    return true;
   }
 
   const app = new Hono<Env>();
-
-  app.get('/.well-known/jwks.json', (c) => c.body(deps.keys.jwksJson, 200, jwksHeaders));
-
-  app.all('*', function edge(c): Response | Promise<Response> {
-    const { incoming: req, outgoing: res } = c.env;
-    const record = lifecycle.begin(req, res);
-    c.set('record', record);
-    checkRequestPath(record.path);
-    const route = routes.match(req.headers.host, record.path, record.method);
-    record.route = route.name;
-    const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), config.introspection.maxTokenLength);
-    const looked = introspection.lookup(token);
-    return looked instanceof Promise
-      ? looked.then((l) => authorize(req, res, record, route, l))
-      : authorize(req, res, record, route, looked);
-  });
-
+  app.get(JWKS_PATH, (c) => c.body(deps.keys.jwksJson, 200, jwksHeaders));
   app.onError(lifecycle.onError);
 
-  return { app, close: async () => { await Promise.all([...upstreams.values()].map((u) => u.close())); } };
+  return { app, handle, close: async () => { await Promise.all([...upstreams.values()].map((u) => u.close())); } };
 }

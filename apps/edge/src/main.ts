@@ -79,7 +79,7 @@ runMain('phantom edge', async () => {
 
   let draining = false;
   const edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance: { issuer: as.issuer, requiredAudience: as.requiredAudience } });
-  const running = await startServer(edge.app, { ...config.server, realm: config.realm }, logger);
+  const running = await startServer(edge.app, { ...config.server, realm: config.realm }, logger, edge.handle);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('edge'),
     ready: () => {

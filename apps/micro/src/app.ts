@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { JWK, JWTPayload } from 'jose';
 import type { MicroConfig, MicroRouteConfig } from '../../../libs/config/index.js';
 import { headerValues, parseBearer } from '../../../libs/bearer/parse-bearer.js';
@@ -27,12 +26,14 @@ export interface MicroDeps {
 
 type Env = { Bindings: HttpBindings; Variables: { record: RequestRecord } };
 
+const JWKS_PATH = '/.well-known/jwks.json';
+
 /**
  * The micro gateway: verifies the edge's JWT, checks the route's scopes and
  * forwards to its backend. A repeated JWT is served from the verified-token
  * cache synchronously.
  */
-export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Promise<void> } {
+export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: IncomingMessage, res: ServerResponse): boolean; close(): Promise<void> } {
   const { config, verifier } = deps;
   const routes = createRouteTable(config.routes);
   const backend = createUpstream(config.backend, config.upstream);
@@ -41,7 +42,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Prom
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
   const grantedScopes = new WeakMap<JWTPayload, Set<string>>();
 
-  function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken): Response | Promise<Response> {
+  function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken): void | Promise<void> {
     const { claims } = verified;
     record.cache = verified.cached ? 'hit' : 'miss';
     if (typeof claims.client_id === 'string') record.clientId = claims.client_id;
@@ -50,16 +51,14 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Prom
     if (!granted) grantedScopes.set(claims, granted = scopeSet(claims.scope));
     requireScopes(granted, route);
     const admission = deps.throttle.admit(route.name, record.clientId ?? record.sub ?? 'anonymous');
-    return admission instanceof Promise
-      ? admission.then((a) => forward(req, res, record, route, verified, a))
-      : forward(req, res, record, route, verified, admission);
+    if (admission instanceof Promise) return admission.then((a) => forward(req, res, record, route, verified, a));
+    forward(req, res, record, route, verified, admission);
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken, admission: Admission): Response {
-    const { claims } = verified;
-    if (res.closed) { admission.release(); return RESPONSE_ALREADY_SENT; } // the client left while queued
+  function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken, admission: Admission): void {
+    if (res.closed) { admission.release(); return; } // the client left while queued
     res.once('close', admission.release);
-    const extra: Record<string, string> = { ...claimHeaders.headersFor(claims), 'x-request-id': record.requestId, traceparent: record.traceparent };
+    const extra: Record<string, string> = { ...claimHeaders.headersFor(verified.claims), 'x-request-id': record.requestId, traceparent: record.traceparent };
     // the signed JWT goes on (the inner one when it came encrypted), so the backend can verify it
     if (config.forwardJwt) extra.authorization = `Bearer ${verified.jws}`;
     const url = record.path;
@@ -68,31 +67,33 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; close(): Prom
       headers: forwardHeaders(req, policy, extra),
       responseHeaders: { ...admission.headers, 'x-request-id': record.requestId },
     }, (err) => lifecycle.fail(res, record, err));
-    return RESPONSE_ALREADY_SENT;
+  }
+
+  /** The data path on node:http (see startServer); false for what the Hono app serves. */
+  function handle(req: IncomingMessage, res: ServerResponse): boolean {
+    if (jwksBody && req.url === JWKS_PATH) return false;
+    const record = lifecycle.begin(req, res);
+    const fail = (err: unknown) => lifecycle.fail(res, record, err);
+    try {
+      checkRequestPath(record.path);
+      const route = routes.match(req.headers.host, record.path, record.method);
+      record.route = route.name;
+      const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), config.verification.maxTokenLength);
+      const verified = verifier.verify(token);
+      const done = verified instanceof Promise
+        ? verified.then((v) => authorize(req, res, record, route, v))
+        : authorize(req, res, record, route, verified);
+      if (done) done.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+    return true;
   }
 
   const app = new Hono<Env>();
-
-  if (deps.encryptionJwk) {
-    const body = JSON.stringify({ keys: [deps.encryptionJwk] });
-    app.get('/.well-known/jwks.json', (c) => c.body(body, 200, { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' }));
-  }
-
-  app.all('*', function micro(c): Response | Promise<Response> {
-    const { incoming: req, outgoing: res } = c.env;
-    const record = lifecycle.begin(req, res);
-    c.set('record', record);
-    checkRequestPath(record.path);
-    const route = routes.match(req.headers.host, record.path, record.method);
-    record.route = route.name;
-    const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), config.verification.maxTokenLength);
-    const verified = verifier.verify(token);
-    return verified instanceof Promise
-      ? verified.then((v) => authorize(req, res, record, route, v))
-      : authorize(req, res, record, route, verified);
-  });
-
+  const jwksBody = deps.encryptionJwk ? JSON.stringify({ keys: [deps.encryptionJwk] }) : undefined;
+  if (jwksBody) app.get(JWKS_PATH, (c) => c.body(jwksBody, 200, { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' }));
   app.onError(lifecycle.onError);
 
-  return { app, close: () => backend.close() };
+  return { app, handle, close: () => backend.close() };
 }

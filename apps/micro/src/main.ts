@@ -66,7 +66,7 @@ runMain('phantom micro', async () => {
   metrics.gaugeFrom('phantom_redis_connected', '1 while rate limits are shared through Redis', () => (throttle.sharedLimits ? 1 : 0));
   let draining = false;
   const micro = createMicroApp({ config, logger, metrics, verifier, throttle, encryptionJwk: config.encryption?.publish ? decryption?.publicJwk : undefined });
-  const running = await startServer(micro.app, { ...config.server, realm: config.realm }, logger);
+  const running = await startServer(micro.app, { ...config.server, realm: config.realm }, logger, micro.handle);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('micro'),
     ready: () => {
