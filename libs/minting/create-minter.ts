@@ -17,6 +17,8 @@ export interface MinterOptions {
   maxEntries: number;
   /** audiences whose JWTs are wrapped in a JWE (nested JWT) */
   encryption?: Readonly<Record<string, AudienceEncryption>>;
+  /** counters to add to (kept across a reload that replaces the minter) */
+  stats?: { signatures: number; hits: number };
   now?: () => number;
 }
 
@@ -42,7 +44,7 @@ export function createMinter(options: MinterOptions): Minter {
   const scopesByAudience = new Map(Object.entries(options.audiences).map(([aud, a]) => [aud, new Set(a.scopes)]));
   const cache = new LRUCache<string, Minted>({ max: options.maxEntries });
   const flights = createSingleFlight<Minted>();
-  const stats = { signatures: 0, hits: 0 };
+  const stats = options.stats ?? { signatures: 0, hits: 0 };
 
   async function sign(facts: TokenFacts, audience: string): Promise<Minted> {
     const { active } = options.keys;

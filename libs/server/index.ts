@@ -4,3 +4,4 @@ export { handleSignals } from './handle-signals.js';
 export { createRequestLifecycle } from './request-lifecycle.js';
 export { startAdmin, type AdminOptions } from './start-admin.js';
 export { versionInfo } from './version.js';
+export { watchConfig } from './config-reloader.js';

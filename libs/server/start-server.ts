@@ -17,6 +17,8 @@ export interface ServerOptions {
 export interface RunningServer {
   server: Server;
   url: string;
+  /** serve with another app and data path from the next request on (configuration reload) */
+  swap(app: Hono<any>, dataPath?: (req: IncomingMessage, res: ServerResponse) => boolean): void;
   /** stop accepting, let in-flight requests finish (at most drainMs), close idle keep-alive sockets */
   close(drainMs?: number): Promise<void>;
 }
@@ -38,10 +40,11 @@ function writeRawError(socket: Socket, error: GatewayError, realm: string): void
  * at about a tenth of a hop's CPU, so the data path skips it.
  */
 export function startServer(app: Hono<any>, options: ServerOptions, logger: Logger, dataPath?: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<RunningServer> {
-  const honoListener = getRequestListener(app.fetch, { autoCleanupIncoming: false });
+  let honoListener = getRequestListener(app.fetch, { autoCleanupIncoming: false });
+  let handle = dataPath;
   const server = createServer(
     { maxHeaderSize: options.maxHeaderBytes, keepAliveTimeout: options.keepAliveTimeoutMs, headersTimeout: options.headersTimeoutMs, requestTimeout: 0 },
-    dataPath ? (req, res) => { if (!dataPath(req, res)) void honoListener(req, res); } : honoListener,
+    (req, res) => { if (!handle?.(req, res)) void honoListener(req, res); },
   );
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -62,6 +65,10 @@ export function startServer(app: Hono<any>, options: ServerOptions, logger: Logg
       const url = `http://${host}:${port}`;
       resolve({
         server, url,
+        swap(nextApp, nextDataPath) {
+          honoListener = getRequestListener(nextApp.fetch, { autoCleanupIncoming: false });
+          handle = nextDataPath;
+        },
         close(drainMs = 10_000) {
           return new Promise((done) => {
             const force = setTimeout(() => { server.closeAllConnections(); }, drainMs);

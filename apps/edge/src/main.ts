@@ -6,29 +6,22 @@
 import { parseArgs } from 'node:util';
 import { edgeConfigSchema, loadConfig, ConfigError } from '../../../libs/config/index.js';
 import { createLogger, createMetrics } from '../../../libs/observability/index.js';
-import { createKeyring, loadPrivateKey, loadPublicKey, loadSigningKeys } from '../../../libs/keys/index.js';
+import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
 import { createAsClient, createIntrospectionCache } from '../../../libs/introspection/index.js';
-import { createMinter, recipientFromJwks, type AudienceEncryption } from '../../../libs/minting/index.js';
-import { handleSignals, runMain, startAdmin, startServer, versionInfo } from '../../../libs/server/index.js';
+import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
 import { createEdgeApp } from './app.js';
+import { buildMinter, restartOnlyChanges } from './build-minter.js';
 
 runMain('phantom edge', async () => {
   const { values } = parseArgs({ options: { config: { type: 'string' }, check: { type: 'boolean', default: false }, online: { type: 'boolean', default: false } } });
   if (!values.config) throw new ConfigError('(command line)', ['--config <file> is required']);
   const file = values.config;
-  const config = loadConfig(file, edgeConfigSchema, process.env);
+  let config = loadConfig(file, edgeConfigSchema, process.env);
   const logger = createLogger({ name: 'edge', level: config.logging.level });
 
   const keys = createKeyring(await loadSigningKeys({ configFile: file, keys: config.keys.signing, generate: config.keys.generate, algorithm: config.minting.algorithm }));
-  const encryption: Record<string, AudienceEncryption> = {};
-  for (const [audience, { encryption: e }] of Object.entries(config.audiences)) {
-    if (!e) continue;
-    const fromFile = e.keyFile ? loadPublicKey(e.keyFile, { field: `audiences.${audience}.encryption.keyFile`, configFile: file }) : undefined;
-    encryption[audience] = {
-      alg: e.alg, enc: e.enc,
-      recipient: fromFile ? () => fromFile : recipientFromJwks(e.jwksUrl!, e.alg, { timeoutMs: 2000, maxAgeSeconds: 300 }),
-    };
-  }
+  const mintStats = { signatures: 0, hits: 0 };
+  const minter = buildMinter(config, file, keys, mintStats);
   if (config.keys.generate && config.keys.signing.length === 0) {
     logger.warn({ kid: keys.active.kid }, 'DEVELOPMENT MODE: signing with a generated key that dies with this process; never use this in production');
   }
@@ -62,10 +55,6 @@ runMain('phantom edge', async () => {
     inactiveTtlSeconds: config.introspection.inactiveCacheTtlSeconds,
     serveStaleSeconds: config.introspection.serveStaleSeconds,
   });
-  const minter = createMinter({
-    keys, issuer: config.issuer, ttlSeconds: config.minting.ttlSeconds, audiences: config.audiences,
-    passThroughClaims: config.minting.passThroughClaims, maxEntries: config.minting.cacheMaxEntries, encryption,
-  });
   const metrics = createMetrics('edge');
   const { stats: i } = introspection;
   metrics.counterFrom('phantom_introspection_cache_hits_total', 'Requests answered from the introspection cache', () => i.hits);
@@ -73,12 +62,13 @@ runMain('phantom edge', async () => {
   metrics.counterFrom('phantom_introspection_shared_total', 'Requests that joined an introspection already in flight', () => i.shared);
   metrics.counterFrom('phantom_introspection_stale_total', 'Requests served from a stale entry while the AS was down', () => i.stale);
   metrics.counterFrom('phantom_introspection_calls_total', 'Introspection calls made to the AS', () => i.calls);
-  metrics.counterFrom('phantom_mints_total', 'JWTs signed', () => minter.stats.signatures);
-  metrics.counterFrom('phantom_mint_cache_hits_total', 'Requests served a cached JWT', () => minter.stats.hits);
+  metrics.counterFrom('phantom_mints_total', 'JWTs signed', () => mintStats.signatures);
+  metrics.counterFrom('phantom_mint_cache_hits_total', 'Requests served a cached JWT', () => mintStats.hits);
   metrics.gaugeFrom('phantom_introspection_cache_entries', 'Entries in the introspection caches', () => introspection.size);
 
   let draining = false;
-  const edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance: { issuer: as.issuer, requiredAudience: as.requiredAudience } });
+  const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience };
+  let edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance });
   const running = await startServer(edge.app, { ...config.server, realm: config.realm }, logger, edge.handle);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('edge'),
@@ -89,18 +79,29 @@ runMain('phantom edge', async () => {
   }) : undefined;
   logger.info({ url: running.url, admin: admin?.url, routes: config.routes.length, kid: keys.active.kid }, 'listening');
 
-  // SIGHUP: reload the signing keys from the configuration file (rotation without a restart)
-  process.on('SIGHUP', () => {
-    void (async () => {
+  // a changed file or SIGHUP: new routes, scopes, audiences, minting settings and signing keys,
+  // without dropping a request (requests already in flight finish on the previous pipeline)
+  const stopWatching = watchConfig({
+    file, logger,
+    apply: async () => {
       const next = loadConfig(file, edgeConfigSchema, process.env);
-      if (next.keys.signing.length === 0) { logger.warn('reload: no signing key files configured; the generated key stays'); return; }
-      keys.replace(await loadSigningKeys({ configFile: file, keys: next.keys.signing, generate: false, algorithm: next.minting.algorithm }));
-      logger.info({ active: keys.active.kid, published: keys.published.map((k) => k.kid) }, 'signing keys reloaded');
-    })().catch((err: Error) => logger.error({ error: err.message }, 'reload refused; the previous keys stay in force'));
+      const ignored = restartOnlyChanges(config, next);
+      if (next.keys.signing.length > 0) {
+        keys.replace(await loadSigningKeys({ configFile: file, keys: next.keys.signing, generate: false, algorithm: next.minting.algorithm }));
+      }
+      const nextEdge = createEdgeApp({ config: next, logger, metrics, introspection, minter: buildMinter(next, file, keys, mintStats), keys, acceptance });
+      running.swap(nextEdge.app, nextEdge.handle);
+      const previous = edge;
+      edge = nextEdge;
+      config = next;
+      void previous.close();
+      logger.info({ routes: next.routes.length, kid: keys.active.kid, published: keys.published.map((k) => k.kid), ...(ignored.length ? { needs_restart: ignored } : {}) }, 'configuration reloaded');
+    },
   });
 
   handleSignals(logger, async () => {
     draining = true;
+    stopWatching();
     await running.close(config.server.drainTimeoutMs);
     await edge.close();
     admin?.server.close();

@@ -1,0 +1,26 @@
+import type { EdgeConfig } from '../../../libs/config/index.js';
+import { loadPublicKey, type Keyring } from '../../../libs/keys/index.js';
+import { createMinter, recipientFromJwks, type AudienceEncryption, type Minter } from '../../../libs/minting/index.js';
+
+/** The minter for one configuration: audiences, TTL, pass-through claims, per-audience encryption. */
+export function buildMinter(config: EdgeConfig, file: string, keys: Keyring, stats: { signatures: number; hits: number }): Minter {
+  const encryption: Record<string, AudienceEncryption> = {};
+  for (const [audience, { encryption: e }] of Object.entries(config.audiences)) {
+    if (!e) continue;
+    const fromFile = e.keyFile ? loadPublicKey(e.keyFile, { field: `audiences.${audience}.encryption.keyFile`, configFile: file }) : undefined;
+    encryption[audience] = {
+      alg: e.alg, enc: e.enc,
+      recipient: fromFile ? () => fromFile : recipientFromJwks(e.jwksUrl!, e.alg, { timeoutMs: 2000, maxAgeSeconds: 300 }),
+    };
+  }
+  return createMinter({
+    keys, issuer: config.issuer, ttlSeconds: config.minting.ttlSeconds, audiences: config.audiences,
+    passThroughClaims: config.minting.passThroughClaims, maxEntries: config.minting.cacheMaxEntries, encryption, stats,
+  });
+}
+
+/** Top-level settings a reload cannot change (they shape listeners and long-lived clients). */
+export function restartOnlyChanges(before: EdgeConfig, after: EdgeConfig): string[] {
+  const keys = ['server', 'admin', 'authorizationServer', 'introspection', 'issuer', 'realm', 'logging'] as const;
+  return keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+}

@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+import type { MicroConfig } from '../../../libs/config/index.js';
+import { createThrottle, type RouteThrottle } from '../../../libs/throttle/index.js';
+
+/** The throttle for one configuration: each route's rate limits and concurrency gate, Redis if configured. */
+export function buildThrottle(config: MicroConfig, logger: Logger) {
+  return createThrottle({
+    routes: Object.fromEntries(config.routes.map((r): [string, RouteThrottle] => [r.name, {
+      perClient: r.rateLimit?.perClient && { limit: r.rateLimit.perClient.limit, windowMs: r.rateLimit.perClient.per },
+      perRoute: r.rateLimit?.perRoute && { limit: r.rateLimit.perRoute.limit, windowMs: r.rateLimit.perRoute.per },
+      concurrency: r.concurrency && { max: r.concurrency.max, queue: r.concurrency.queue, maxWaitMs: r.concurrency.maxWait },
+    }])),
+    maxClients: config.throttle.maxClients,
+    redis: config.throttle.redis && { ...config.throttle.redis, prefix: `phantom:${config.audience}` },
+    logger,
+  });
+}
+
+/** Top-level settings a reload cannot change (they shape listeners, keys and long-lived clients). */
+export function restartOnlyChanges(before: MicroConfig, after: MicroConfig): string[] {
+  const keys = ['server', 'admin', 'audience', 'jwks', 'verification', 'encryption', 'realm', 'logging'] as const;
+  return keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+}
