@@ -86,7 +86,7 @@ describe('signing key rotation under live traffic', () => {
       generate: false, signing: [{ file: join(dir, 'k1.pem'), kid: 'k1', retired: true }, { file: join(dir, 'k2.pem'), kid: 'k2' }],
     } }));
     edge.child.kill('SIGHUP');
-    await waitForLine(edge, 'signing keys reloaded');
+    await waitForLine(edge, 'configuration reloaded');
     await new Promise((r) => setTimeout(r, 800));
     stop = true;
     await Promise.all(workers);
