@@ -5,3 +5,4 @@ export { createRequestLifecycle } from './request-lifecycle.js';
 export { startAdmin, type AdminOptions } from './start-admin.js';
 export { versionInfo } from './version.js';
 export { watchConfig } from './config-reloader.js';
+export { createDataPath, type DataPathOptions } from './data-path.js';

@@ -3,14 +3,13 @@ import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import type { IntrospectionResponse } from 'oauth4webapi';
 import type { EdgeConfig, EdgeRouteConfig } from '../../../libs/config/index.js';
-import { headerValues, parseBearer } from '../../../libs/bearer/parse-bearer.js';
 import { acceptToken, type AcceptanceRules, type CachedIntrospection, type IntrospectionCache } from '../../../libs/introspection/index.js';
 import type { Minter } from '../../../libs/minting/index.js';
 import type { Keyring } from '../../../libs/keys/index.js';
-import { checkRequestPath, createRouteTable, requireScopes, scopeSet } from '../../../libs/routing/index.js';
+import { createRouteTable, requireScopes, scopeSet } from '../../../libs/routing/index.js';
 import { createUpstream, forwardHeaders, headerPolicy, type Upstream } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
-import { createRequestLifecycle } from '../../../libs/server/index.js';
+import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -76,30 +75,17 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
     forward(req, res, record, route, minted.jwt);
   }
 
-  /**
-   * The data path, on node:http: route → bearer → introspection (cached) →
-   * acceptance → scopes → JWT (cached) → forward. Every refusal goes out
-   * through the one error model; returns false for the paths the Hono app serves.
-   */
-  function handle(req: IncomingMessage, res: ServerResponse): boolean {
-    if (req.url === JWKS_PATH) return false;
-    const record = lifecycle.begin(req, res);
-    const fail = (err: unknown) => lifecycle.fail(res, record, err);
-    try {
-      checkRequestPath(record.path);
-      const route = routes.match(req.headers.host, record.path, record.method);
-      record.route = route.name;
-      const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), config.introspection.maxTokenLength);
+  /** route → bearer (createDataPath) → introspection (cached) → acceptance → scopes → JWT (cached) → forward */
+  const handle = createDataPath({
+    lifecycle, routes, maxTokenLength: config.introspection.maxTokenLength,
+    passThrough: (url) => url === JWKS_PATH,
+    authorize(req, res, record, route, token) {
       const looked = introspection.lookup(token);
-      const done = looked instanceof Promise
+      return looked instanceof Promise
         ? looked.then((l) => authorize(req, res, record, route, l))
         : authorize(req, res, record, route, looked);
-      if (done) done.catch(fail);
-    } catch (err) {
-      fail(err);
-    }
-    return true;
-  }
+    },
+  });
 
   const app = new Hono<Env>();
   app.get(JWKS_PATH, (c) => c.body(deps.keys.jwksJson, 200, jwksHeaders));

@@ -3,12 +3,11 @@ import { Hono } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import type { JWK, JWTPayload } from 'jose';
 import type { MicroConfig, MicroRouteConfig } from '../../../libs/config/index.js';
-import { headerValues, parseBearer } from '../../../libs/bearer/parse-bearer.js';
 import type { VerifiedToken, Verifier } from '../../../libs/verification/index.js';
-import { checkRequestPath, createRouteTable, requireScopes, scopeSet } from '../../../libs/routing/index.js';
+import { createRouteTable, requireScopes, scopeSet } from '../../../libs/routing/index.js';
 import { createUpstream, forwardHeaders, headerPolicy } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
-import { createRequestLifecycle } from '../../../libs/server/index.js';
+import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
 import type { Admission, createThrottle } from '../../../libs/throttle/index.js';
 
 type Throttle = ReturnType<typeof createThrottle>;
@@ -69,26 +68,17 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
     }, (err) => lifecycle.fail(res, record, err));
   }
 
-  /** The data path on node:http (see startServer); false for what the Hono app serves. */
-  function handle(req: IncomingMessage, res: ServerResponse): boolean {
-    if (jwksBody && req.url === JWKS_PATH) return false;
-    const record = lifecycle.begin(req, res);
-    const fail = (err: unknown) => lifecycle.fail(res, record, err);
-    try {
-      checkRequestPath(record.path);
-      const route = routes.match(req.headers.host, record.path, record.method);
-      record.route = route.name;
-      const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), config.verification.maxTokenLength);
+  /** route → bearer (createDataPath) → verification (cached) → scopes → throttle → forward */
+  const handle = createDataPath({
+    lifecycle, routes, maxTokenLength: config.verification.maxTokenLength,
+    passThrough: (url) => jwksBody !== undefined && url === JWKS_PATH,
+    authorize(req, res, record, route, token) {
       const verified = verifier.verify(token);
-      const done = verified instanceof Promise
+      return verified instanceof Promise
         ? verified.then((v) => authorize(req, res, record, route, v))
         : authorize(req, res, record, route, verified);
-      if (done) done.catch(fail);
-    } catch (err) {
-      fail(err);
-    }
-    return true;
-  }
+    },
+  });
 
   const app = new Hono<Env>();
   const jwksBody = deps.encryptionJwk ? JSON.stringify({ keys: [deps.encryptionJwk] }) : undefined;
