@@ -8,7 +8,7 @@ import { SignJWT, exportJWK, importJWK, type CryptoKey, type JWK } from 'jose';
 import { createJwksCache, createVerifier, hasCanonicalShape, keyQualityProblem, type JwksEvent } from './index.js';
 import { GatewayError } from '../errors/index.js';
 
-const VECTORS = new URL('../../../../shared/vectors/wycheproof/', import.meta.url);
+const VECTORS = new URL('../../../test/vectors/wycheproof/', import.meta.url);
 
 /** A real JWKS endpoint on 127.0.0.1 whose key set a test can swap, counting fetches. */
 async function jwksServer(initial: { keys: unknown[] }) {
