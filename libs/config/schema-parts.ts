@@ -52,6 +52,8 @@ export const loggingSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** one JSON line per request */
   accessLog: z.boolean().default(true),
+  /** human-readable lines (pino-pretty) for a terminal in development; JSON otherwise */
+  pretty: z.boolean().default(false),
 });
 
 const METHOD = z.string().regex(/^[A-Z]+$/, 'expected an upper-case HTTP method such as GET');

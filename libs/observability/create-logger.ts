@@ -10,13 +10,15 @@ export const REDACT_PATHS = [
   'client_secret', '*.client_secret', 'clientSecret', '*.clientSecret', 'password', '*.password',
 ];
 
-export function createLogger(options: { name: string; level: string; destination?: DestinationStream }): Logger {
+export function createLogger(options: { name: string; level: string; pretty?: boolean; destination?: DestinationStream }): Logger {
   return pino({
     name: options.name,
     level: options.level,
     base: { name: options.name },
     redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  }, options.destination);
+    ...(options.pretty
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
+      : { formatters: { level: (label: string) => ({ level: label }) } }),
+  }, options.pretty ? undefined : options.destination);
 }

@@ -17,6 +17,8 @@ export interface RequestRecord {
   /** introspection or verification cache: hit | miss | shared */
   cache?: string;
   start: number;
+  /** milliseconds until the upstream's response headers arrived */
+  upstreamMs?: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export function createRequestLog(logger: Logger, options: { accessLog: boolean }
       route: record.route,
       status,
       duration_ms: Math.round((performance.now() - record.start) * 100) / 100,
+      upstream_ms: record.upstreamMs === undefined ? undefined : Math.round(record.upstreamMs * 100) / 100,
       client_id: record.clientId,
       sub: record.sub,
       cache: record.cache,

@@ -16,6 +16,8 @@ export interface ForwardTarget {
   headers: OutgoingHttpHeaders;
   /** response headers added to what the upstream sends */
   responseHeaders?: Readonly<Record<string, string>>;
+  /** called when the upstream's response headers arrive */
+  onResponse?: () => void;
 }
 
 export interface Upstream {
@@ -78,6 +80,7 @@ export function createUpstream(origin: string, options: UpstreamOptions): Upstre
     pool.stream(
       { path: basePath + target.path, method: (req.method ?? 'GET') as 'GET', headers: target.headers as Record<string, string>, body, opaque: res },
       ({ statusCode, headers }) => {
+        target.onResponse?.();
         res.writeHead(statusCode, responseHeaders(headers as Record<string, string | string[]>, target.responseHeaders));
         return res;
       },

@@ -37,7 +37,7 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
       res.once('close', () => {
         const status = res.writableFinished ? res.statusCode : 499;
         logRequest(record, status);
-        options.metrics?.observe(record.route, status, (performance.now() - record.start) / 1000, record.code, record.reason);
+        options.metrics?.observe(record.route, status, (performance.now() - record.start) / 1000, record.code, record.reason, record.upstreamMs === undefined ? undefined : record.upstreamMs / 1000);
       });
       return record;
     },

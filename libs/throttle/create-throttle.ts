@@ -131,6 +131,9 @@ export function createThrottle(options: ThrottleOptions) {
       return admitLocal(route, clientKey);
     },
     get sharedLimits() { return shared === true; },
+    /** requests in flight to the backend and waiting for a slot, over every route */
+    get inFlight() { let n = 0; for (const r of routes.values()) n += r.gate?.inFlight ?? 0; return n; },
+    get queued() { let n = 0; for (const r of routes.values()) n += r.gate?.queued ?? 0; return n; },
     close: async () => { await clustered?.close(); },
   };
 }

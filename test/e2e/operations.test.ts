@@ -39,6 +39,8 @@ describe('operating the gateways', () => {
     assert.ok(await metric(t.micro, 'phantom_verification_cache_hits_total') >= 4);
     assert.ok(await metric(t.micro, 'phantom_jwks_fetches_total') >= 1);
     assert.ok(await metric(t.edge, 'phantom_request_duration_seconds_count', { route: 'orders' }) >= 5);
+    assert.ok(await metric(t.edge, 'phantom_upstream_duration_seconds_count', { route: 'orders' }) >= 5);
+    assert.ok(await metric(t.micro, 'phantom_upstream_duration_seconds_count', { route: 'orders-read' }) >= 5);
   });
 
   test('trace context: a valid traceparent continues through both hops, an absent one is created', async () => {
@@ -56,7 +58,7 @@ describe('operating the gateways', () => {
     for (const line of [edgeLine, microLine]) {
       const entry = JSON.parse(line) as Record<string, unknown>;
       assert.equal(entry.trace_id, traceId);
-      for (const field of ['request_id', 'method', 'path', 'route', 'status', 'duration_ms', 'client_id', 'cache']) assert.ok(field in entry, `access log has ${field}`);
+      for (const field of ['request_id', 'method', 'path', 'route', 'status', 'duration_ms', 'upstream_ms', 'client_id', 'cache']) assert.ok(field in entry, `access log has ${field}`);
     }
   });
 

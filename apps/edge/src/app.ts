@@ -54,10 +54,12 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
 
   function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, jwt: string): void {
     const url = record.path;
+    const sent = performance.now();
     route.upstream.forward(req, res, {
       path: route.stripPrefix ? stripPrefix(url, route.pathPrefix) : url,
       headers: forwardHeaders(req, policy, { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent }),
       responseHeaders: { 'x-request-id': record.requestId },
+      onResponse: () => { record.upstreamMs = performance.now() - sent; },
     }, (err) => lifecycle.fail(res, record, err));
   }
 

@@ -17,7 +17,7 @@ runMain('phantom edge', async () => {
   if (!values.config) throw new ConfigError('(command line)', ['--config <file> is required']);
   const file = values.config;
   let config = loadConfig(file, edgeConfigSchema, process.env);
-  const logger = createLogger({ name: 'edge', level: config.logging.level });
+  const logger = createLogger({ name: 'edge', level: config.logging.level, pretty: config.logging.pretty });
 
   const keys = createKeyring(await loadSigningKeys({ configFile: file, keys: config.keys.signing, generate: config.keys.generate, algorithm: config.minting.algorithm }));
   const mintStats = { signatures: 0, hits: 0 };

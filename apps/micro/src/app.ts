@@ -61,10 +61,12 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
     // the signed JWT goes on (the inner one when it came encrypted), so the backend can verify it
     if (config.forwardJwt) extra.authorization = `Bearer ${verified.jws}`;
     const url = record.path;
+    const sent = performance.now();
     backend.forward(req, res, {
       path: route.stripPrefix ? (url.slice(route.pathPrefix.length).replace(/^(?!\/)/, '/')) : url,
       headers: forwardHeaders(req, policy, extra),
       responseHeaders: { ...admission.headers, 'x-request-id': record.requestId },
+      onResponse: () => { record.upstreamMs = performance.now() - sent; },
     }, (err) => lifecycle.fail(res, record, err));
   }
 

@@ -30,7 +30,7 @@ runMain('phantom micro', async () => {
     process.stdout.write(`${file}: configuration OK${values.online ? '; the JWKS endpoint answers' : ''}\n`);
     return;
   }
-  const logger = createLogger({ name: `micro-${config.audience}`, level: config.logging.level });
+  const logger = createLogger({ name: `micro-${config.audience}`, level: config.logging.level, pretty: config.logging.pretty });
 
   const jwks = createJwksCache({
     ...config.jwks,
@@ -55,6 +55,8 @@ runMain('phantom micro', async () => {
   metrics.counterFrom('phantom_verification_cache_hits_total', 'Requests answered from the verified-token cache', () => verifier.stats.hits);
   metrics.counterFrom('phantom_jwks_fetches_total', 'JWKS fetches', () => jwks.stats.fetches);
   metrics.counterFrom('phantom_jwks_fetch_failures_total', 'JWKS fetches that failed', () => jwks.stats.failures);
+  metrics.gaugeFrom('phantom_backend_in_flight', 'Requests in flight to the backend through concurrency gates', () => throttle.inFlight);
+  metrics.gaugeFrom('phantom_backend_queued', 'Requests waiting for a concurrency slot', () => throttle.queued);
   metrics.gaugeFrom('phantom_redis_connected', '1 while rate limits are shared through Redis', () => (throttle.sharedLimits ? 1 : 0));
   let draining = false;
   const encryptionJwk = config.encryption?.publish ? decryption?.publicJwk : undefined;
