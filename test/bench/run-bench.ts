@@ -72,10 +72,11 @@ try {
 
   interface Scenario { name: string; description: string; run(seconds: number): Promise<LoadResult> }
   const scenarios: Scenario[] = [
-    { name: 'direct', description: 'the backend alone (the limit)', run: (s) => runWrk(`${topo.backend.url}/orders/1`, { ...load, seconds: s }) },
-    { name: 'pipe-hop', description: 'one node:http keep-alive pipe proxy', run: (s) => runWrk(`${topo.pipe1.url}/orders/1`, { ...load, seconds: s }) },
-    { name: 'node-chain', description: 'two node:http pipe proxies in a row', run: (s) => runWrk(`${topo.pipe2.url}/orders/1`, { ...load, seconds: s }) },
-    ...(topo.nginx ? [{ name: 'nginx-chain', description: 'the same two hops in nginx', run: (s: number) => runWrk(`${topo.nginx!.url}/orders/1`, { ...load, seconds: s }) }] : []),
+    // every scenario gets the same client request: GET with the opaque bearer token
+    { name: 'direct', description: 'the backend alone (the limit)', run: (s) => runWrk(`${topo.backend.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) }) },
+    { name: 'pipe-hop', description: 'one node:http keep-alive pipe proxy', run: (s) => runWrk(`${topo.pipe1.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) }) },
+    { name: 'node-chain', description: 'two node:http pipe proxies in a row', run: (s) => runWrk(`${topo.pipe2.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) }) },
+    ...(topo.nginx ? [{ name: 'nginx-chain', description: 'the same two hops in nginx', run: (s: number) => runWrk(`${topo.nginx!.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) }) }] : []),
     { name: 'edge-hop', description: 'edge alone: bearer, cache hit, scope, cached JWT, forward', run: (s) => runWrk(`${topo.edgeHop.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) }) },
     {
       name: 'micro-hop', description: 'micro alone: cached verification, scope, throttle, forward',
