@@ -58,3 +58,11 @@ test('scope rules: all, any, none', () => {
     assert.equal(e.scope, 'orders:write');
   }
 });
+
+test('stripPrefix keeps the rest of the target, always starting with /', async () => {
+  const { stripPrefix } = await import('./index.js');
+  assert.equal(stripPrefix('/orders/1?x=2', '/orders'), '/1?x=2');
+  assert.equal(stripPrefix('/orders', '/orders'), '/');
+  assert.equal(stripPrefix('/orders?x', '/orders'), '/?x');
+  assert.equal(stripPrefix('/api/v1/x', '/api/'), '/v1/x');
+});

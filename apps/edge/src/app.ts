@@ -6,7 +6,7 @@ import type { EdgeConfig, EdgeRouteConfig } from '../../../libs/config/index.js'
 import { acceptToken, type AcceptanceRules, type CachedIntrospection, type IntrospectionCache } from '../../../libs/introspection/index.js';
 import type { Minter } from '../../../libs/minting/index.js';
 import type { Keyring } from '../../../libs/keys/index.js';
-import { createRouteTable, requireScopes, scopeSet } from '../../../libs/routing/index.js';
+import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
 import { createUpstream, forwardHeaders, headerPolicy, type Upstream } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
@@ -26,11 +26,6 @@ type Env = { Bindings: HttpBindings; Variables: { record: RequestRecord } };
 
 const JWKS_PATH = '/.well-known/jwks.json';
 type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream };
-
-export function stripPrefix(url: string, prefix: string): string {
-  const rest = url.slice(prefix.length);
-  return rest.startsWith('/') ? rest : `/${rest}`;
-}
 
 /**
  * The edge gateway: opaque token in, audience-scoped JWT out, forwarded to

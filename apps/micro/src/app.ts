@@ -4,7 +4,7 @@ import type { HttpBindings } from '@hono/node-server';
 import type { JWK, JWTPayload } from 'jose';
 import type { MicroConfig, MicroRouteConfig } from '../../../libs/config/index.js';
 import type { VerifiedToken, Verifier } from '../../../libs/verification/index.js';
-import { createRouteTable, requireScopes, scopeSet } from '../../../libs/routing/index.js';
+import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
 import { createUpstream, forwardHeaders, headerPolicy } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
@@ -63,7 +63,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
     const url = record.path;
     const sent = performance.now();
     backend.forward(req, res, {
-      path: route.stripPrefix ? (url.slice(route.pathPrefix.length).replace(/^(?!\/)/, '/')) : url,
+      path: route.stripPrefix ? stripPrefix(url, route.pathPrefix) : url,
       headers: forwardHeaders(req, policy, extra),
       responseHeaders: { ...admission.headers, 'x-request-id': record.requestId },
       onResponse: () => { record.upstreamMs = performance.now() - sent; },
