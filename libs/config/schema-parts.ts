@@ -44,9 +44,13 @@ export const upstreamSchema = z.strictObject({
   maxSockets: z.number().int().positive().default(256),
 });
 
-/** headers a client must never set (internal identity headers); `x-auth-*` is a prefix */
+/**
+ * headers a client must never send upstream: internal identity headers (`x-auth-*` is a
+ * prefix), and method overrides, which would let a backend run DELETE on a request whose
+ * scopes were checked as GET
+ */
 export const stripHeadersSchema = z.array(z.string().regex(/^[A-Za-z0-9-]+\*?$/, 'expected a header name, optionally ending in *'))
-  .default(['x-auth-*', 'x-phantom-*']);
+  .default(['x-auth-*', 'x-phantom-*', 'x-http-method-override', 'x-http-method', 'x-method-override']);
 
 export const loggingSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -55,6 +55,27 @@ describe('phantom-token flow on real processes (AS → edge → micro → backen
     }
   });
 
+  test('a token in the query string or the body is not a credential (RFC 6750 §2.3 is not offered)', async () => {
+    const token = await getToken(t.as, { scope: 'orders:read' });
+    const query = await send(`${t.edge.url}/orders/1?access_token=${token}`);
+    assert.equal(query.status, 401);
+    assert.equal(query.headers['www-authenticate'], 'Bearer realm="phantom-test"');
+    const body = await send(`${t.edge.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=${token}` });
+    assert.equal(body.status, 401);
+  });
+
+  test('the JWKS is cacheable and holds only public keys', async () => {
+    const reply = await send(`${t.edge.url}/.well-known/jwks.json`);
+    assert.equal(reply.status, 200);
+    assert.equal(reply.headers['cache-control'], 'public, max-age=300');
+    assert.equal(reply.headers['content-type'], 'application/jwk-set+json');
+    for (const key of reply.json<{ keys: Record<string, unknown>[] }>().keys) {
+      assert.equal(key.d, undefined);
+      assert.equal(key.use, 'sig');
+      assert.equal(key.alg, 'ES256');
+    }
+  });
+
   test('unknown token → 401 invalid_token', async () => {
     const reply = await send(`${t.edge.url}/orders/1`, { headers: bearer('this-token-was-never-issued') });
     assert.equal(reply.status, 401);
@@ -120,9 +141,10 @@ describe('phantom-token flow on real processes (AS → edge → micro → backen
   test('spoofed identity and forwarding headers never reach the backend', async () => {
     const token = await getToken(t.as, { scope: 'orders:read' });
     const reply = await send(`${t.edge.url}/orders/1`, {
-      headers: { ...bearer(token), 'x-auth-sub': 'admin', 'x-auth-scope': 'orders:admin', 'x-forwarded-for': '6.6.6.6', 'forwarded': 'for=6.6.6.6' },
+      headers: { ...bearer(token), 'x-auth-sub': 'admin', 'x-auth-scope': 'orders:admin', 'x-forwarded-for': '6.6.6.6', 'forwarded': 'for=6.6.6.6', 'x-http-method-override': 'DELETE' },
     });
     const headers = reply.json<{ headers: Record<string, string> }>().headers;
+    assert.equal(headers['x-http-method-override'], undefined, 'a method override would dodge the per-method scope check');
     assert.equal(headers['x-auth-sub'], 'demo-app');
     assert.equal(headers['x-auth-scope'], 'orders:read');
     assert.equal(headers['x-forwarded-for'], '127.0.0.1, 127.0.0.1');
