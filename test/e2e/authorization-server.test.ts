@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { asStats, freePort, getToken, startBackend, startDevAs, startEdge, tempDir, waitForLine } from '../support/topology.js';
+import { adminUrl, asStats, freePort, getToken, startBackend, startDevAs, startEdge, tempDir, waitForLine } from '../support/topology.js';
 import { bearer, send } from '../support/http.js';
 import type { Program } from '../../libs/process/index.js';
 
@@ -33,6 +33,26 @@ describe('the edge and a real Authorization Server', () => {
       assert.equal(again.status, 200);
       assert.match(await waitForLine(edge, '"dependency failure"'), /authorization_server_unavailable/);
     } finally { await as.stop(); }
+  });
+
+  test('an AS that is down when the edge starts: not ready and 503, then ready and 200 once it is up', async () => {
+    const port = await freePort();
+    const edge = await startEdge(`http://127.0.0.1:${port}`, backend.url);
+    started.push(edge);
+    const notReady = await send(`${adminUrl(edge)}/readyz`);
+    assert.equal(notReady.status, 503);
+    assert.equal(notReady.json<{ checks: Record<string, boolean> }>().checks.authorizationServerDiscovered, false);
+    assert.equal((await send(`${edge.url}/orders/1`, { headers: bearer('some-opaque-token') })).status, 503);
+    const as = await startDevAs(['--port', String(port)]);
+    started.push(as);
+    // the edge keeps trying discovery by itself: it becomes ready without any traffic
+    let ready = 0;
+    for (let i = 0; i < 40 && ready !== 200; i++) {
+      ready = (await send(`${adminUrl(edge)}/readyz`)).status;
+      if (ready !== 200) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(ready, 200);
+    assert.equal((await send(`${edge.url}/orders/1`, { headers: bearer(await getToken(as, { scope: 'orders:read' })) })).status, 200);
   });
 
   test('a token that expires while cached is refused right after its exp', async () => {

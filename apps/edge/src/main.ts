@@ -43,10 +43,17 @@ runMain('phantom edge', async () => {
     process.stdout.write(`${file}: configuration OK${values.online ? '; the authorization server answers discovery' : ''}\n`);
     return;
   }
-  asClient.discover().then(
-    (metadata) => logger.info({ issuer: as.issuer, introspection_endpoint: metadata.introspection_endpoint }, 'authorization server discovered'),
-    (err: Error) => logger.warn({ issuer: as.issuer, cause: causeOf(err) }, 'authorization server discovery failed; retrying on demand'),
-  );
+  // discover in the background until it works (readiness depends on it), backing off from 1 s to 30 s
+  const discover = (attempt: number): void => {
+    asClient.discover().then(
+      (metadata) => logger.info({ issuer: as.issuer, introspection_endpoint: metadata.introspection_endpoint }, 'authorization server discovered'),
+      (err: Error) => {
+        if (attempt === 0) logger.warn({ issuer: as.issuer, cause: causeOf(err) }, 'authorization server discovery failed; retrying');
+        setTimeout(() => { if (!asClient.discovered) discover(attempt + 1); }, Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5))).unref();
+      },
+    );
+  };
+  discover(0);
   const introspection = createIntrospectionCache({
     introspect: (token) => asClient.introspect(token),
     maxEntries: config.introspection.cacheMaxEntries,
