@@ -28,8 +28,6 @@ export interface CachedIntrospection {
 export interface IntrospectionCache {
   /** synchronous on a cache hit (the hot path allocates no promise), a promise otherwise */
   lookup(token: string): CachedIntrospection | Promise<CachedIntrospection>;
-  /** drop one token's entry (by hash), e.g. after revocation */
-  forget(hash: string): void;
   readonly stats: { hits: number; misses: number; shared: number; calls: number; stale: number };
   readonly size: number;
 }
@@ -74,7 +72,6 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
   return {
     stats,
     get size() { return active.size + (inactive?.size ?? 0); },
-    forget(hash) { active.delete(hash); inactive?.delete(hash); },
     lookup(token) {
       const hash = tokenHash(token);
       const entry = active.get(hash);

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Context } from 'hono';
 import type { Logger } from 'pino';
 import { isGatewayError, toResponse, writeError } from '../errors/index.js';
 import { createRequestLog, type RequestRecord } from '../observability/index.js';
@@ -46,13 +45,10 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
       note(record, err);
       writeError(res, err, options.realm, { 'x-request-id': record.requestId });
     },
-    /** Hono's onError */
-    onError(err: Error, c: Context<any>): Response {
-      const record = c.get('record') as RequestRecord | undefined;
-      note(record, err);
-      const response = toResponse(err, options.realm);
-      if (record) response.headers.set('x-request-id', record.requestId);
-      return response;
+    /** Hono's onError, for the routes the Hono app serves (no request record there) */
+    onError(err: Error): Response {
+      note(undefined, err);
+      return toResponse(err, options.realm);
     },
   };
 }

@@ -59,12 +59,6 @@ export function createClusteredReservoirs(options: { url: string; prefix: string
       if (left >= rule.limit) left = await limiter.incrementReservoir(-1) as number;
       return { allowed: left >= 0, remaining: Math.max(0, left) };
     },
-    /** forget a key's limiter in this process (its Redis state expires on its own) */
-    forget(id: string) {
-      const limiter = limiters.get(id);
-      if (limiter) { limiters.delete(id); void limiter.disconnect(false).catch(() => {}); }
-    },
-    get size() { return limiters.size; },
     async close() { await connection.disconnect(false).catch(() => {}); },
   };
 }

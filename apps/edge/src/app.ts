@@ -22,7 +22,7 @@ export interface EdgeDeps {
   now?: () => number;
 }
 
-type Env = { Bindings: HttpBindings; Variables: { record: RequestRecord } };
+type Env = { Bindings: HttpBindings };
 
 const JWKS_PATH = '/.well-known/jwks.json';
 type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream };

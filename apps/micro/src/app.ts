@@ -23,7 +23,7 @@ export interface MicroDeps {
   encryptionJwk?: JWK | undefined;
 }
 
-type Env = { Bindings: HttpBindings; Variables: { record: RequestRecord } };
+type Env = { Bindings: HttpBindings };
 
 const JWKS_PATH = '/.well-known/jwks.json';
 
