@@ -19,6 +19,8 @@ export interface RequestRecord {
   start: number;
   /** milliseconds until the upstream's response headers arrived */
   upstreamMs?: number;
+  /** what the request holds until its response closes (a concurrency slot) */
+  onClose?: () => void;
 }
 
 /**

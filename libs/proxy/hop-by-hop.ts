@@ -4,9 +4,12 @@ export const HOP_BY_HOP = new Set([
   'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings',
 ]);
 
+/** the values nearly every message carries, which name no field beyond HOP_BY_HOP */
+const PLAIN = new Set(['keep-alive', 'close', 'Keep-Alive', 'Close']);
+
 /** Hop-by-hop names plus any the `Connection` header lists. */
 export function connectionScoped(connectionHeader: string | undefined): Set<string> | undefined {
-  if (!connectionHeader) return undefined;
+  if (!connectionHeader || PLAIN.has(connectionHeader)) return undefined;
   const names = connectionHeader.toLowerCase().split(',').map((s) => s.trim()).filter(Boolean);
   return names.length > 0 ? new Set(names) : undefined;
 }

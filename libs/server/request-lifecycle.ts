@@ -28,12 +28,17 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
   return {
     begin(req: IncomingMessage, res: ServerResponse): RequestRecord {
       const trace = continueTrace(req.headers.traceparent);
+      // every field present from the start: one object shape for all requests
       const record: RequestRecord = {
         requestId: requestIdOf(req.headers), traceId: trace.traceId, traceparent: trace.traceparent,
-        method: req.method ?? 'GET', path: req.url ?? '/', start: performance.now(),
+        method: req.method ?? 'GET', path: req.url ?? '/',
+        route: undefined, status: undefined, code: undefined, reason: undefined, clientId: undefined, sub: undefined, cache: undefined,
+        start: performance.now(), upstreamMs: undefined, onClose: undefined,
       };
-      // 'close' comes after 'finish', and also when the client went away first (logged as 499)
+      // 'close' comes after 'finish', and also when the client went away first (logged as 499);
+      // the one listener a request gets
       res.once('close', () => {
+        record.onClose?.();
         const status = res.writableFinished ? res.statusCode : 499;
         logRequest(record, status);
         options.metrics?.observe(record.route, status, (performance.now() - record.start) / 1000, record.code, record.reason, record.upstreamMs === undefined ? undefined : record.upstreamMs / 1000);

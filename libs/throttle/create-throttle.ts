@@ -20,7 +20,7 @@ export interface ThrottleOptions {
 }
 
 export interface Admission {
-  /** RateLimit-Policy / RateLimit headers for the response */
+  /** RateLimit-Policy / RateLimit headers for the response: a new object per admission, the caller may add to it */
   headers: Record<string, string>;
   /** frees the concurrency slot; call when the response is over */
   release: Release;

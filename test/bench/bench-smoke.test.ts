@@ -17,7 +17,7 @@ test('npm run bench --smoke produces a complete table, JSON report and SVG chart
   const out = tempDir();
   const stdout = execFileSync(process.execPath, [fileURLToPath(new URL('./run-bench.js', import.meta.url)), '--smoke', '--out', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as {
-    scenarios: { name: string; rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number }[];
+    scenarios: { name: string; rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number; paired?: { reference: string; ratios: number[]; median: number } }[];
     targets: { name: string; met: boolean | null }[]; accounting: Record<string, { introspections: number; signatures: number }>;
     memory: { edge: { afterMiB: number }; limiter: { afterMiB: number } }; peakRssMiB: Record<string, number>;
   };
@@ -29,6 +29,12 @@ test('npm run bench --smoke produces a complete table, JSON report and SVG chart
     assert.ok(s.rps > 0 && Number.isFinite(s.p50ms) && Number.isFinite(s.p99ms), s.name);
     assert.equal(s.errors, 0, `${s.name} socket errors`);
     assert.equal(s.non2xx, 0, `${s.name} answered non-2xx`);
+  }
+  // the ratio targets come from the paired phase, each against its own reference
+  for (const [name, reference] of [['edge-hop', 'pipe-hop'], ['micro-hop', 'pipe-hop'], ['gateway-warm', 'node-chain']]) {
+    const paired = report.scenarios.find((s) => s.name === name)?.paired;
+    assert.equal(paired?.reference, reference, `${name} paired against ${reference}`);
+    assert.ok(paired.ratios.length >= 1 && paired.ratios.every((r) => r > 0) && paired.median > 0, `${name} paired ratios`);
   }
   assert.ok(report.targets.length >= 9);
   for (const scenario of ['gateway-warm', 'gateway-many', 'gateway-cold']) assert.ok(report.accounting[scenario], scenario);

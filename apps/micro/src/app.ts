@@ -56,16 +56,17 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
 
   function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken, admission: Admission): void {
     if (res.closed) { admission.release(); return; } // the client left while queued
-    res.once('close', admission.release);
+    record.onClose = admission.release;
     const extra: Record<string, string> = { ...claimHeaders.headersFor(verified.claims), 'x-request-id': record.requestId, traceparent: record.traceparent };
     // the signed JWT goes on (the inner one when it came encrypted), so the backend can verify it
     if (config.forwardJwt) extra.authorization = `Bearer ${verified.jws}`;
+    admission.headers['x-request-id'] = record.requestId;
     const url = record.path;
     const sent = performance.now();
     backend.forward(req, res, {
       path: route.stripPrefix ? stripPrefix(url, route.pathPrefix) : url,
       headers: forwardHeaders(req, policy, extra),
-      responseHeaders: { ...admission.headers, 'x-request-id': record.requestId },
+      responseHeaders: admission.headers,
       onResponse: () => { record.upstreamMs = performance.now() - sent; },
     }, (err) => lifecycle.fail(res, record, err));
   }

@@ -83,10 +83,13 @@ export async function startBenchTopology(options: { nginx: boolean }): Promise<B
     // the `listening` line is logged at info: keep info, turn the access log off (as the peers run without one)
     const logging = { logging: { accessLog: false } };
     const edge = await track(spawnProgram({ name: 'edge', script: SCRIPTS.edge, args: ['--config', writeYaml(dir, 'edge.yaml', edgeConfig(as.url, edgePort, microUrl, { ...quiet, ...logging }))] }));
-    const micro = await track(spawnProgram({ name: 'micro', script: SCRIPTS.micro, args: ['--config', writeYaml(dir, 'micro.yaml', microConfig(edgeUrl, microPort, backend.url, {
+    const microDoc = microConfig(edgeUrl, microPort, backend.url, {
       ...quiet, ...logging,
       routes: [{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'], rateLimit: { perClient: { limit: 1_000_000_000, per: '1s' } }, concurrency: { max: 4096, queue: 0 } }],
-    }))] }));
+    });
+    // the micro as it ships: the JWT forwarded, no claim headers (those are opt-in, for backends that do not verify)
+    delete microDoc.claimHeaders;
+    const micro = await track(spawnProgram({ name: 'micro', script: SCRIPTS.micro, args: ['--config', writeYaml(dir, 'micro.yaml', microDoc)] }));
     const edgeHop = await track(spawnProgram({ name: 'edge-hop', script: SCRIPTS.edge, args: ['--config', writeYaml(dir, 'edge-hop.yaml', edgeConfig(as.url, edgeHopPort, backend.url, { ...quiet, ...logging }))] }));
     // the memory scenario's edge: explicit cache bounds
     const edgeMemPort = await freePort();

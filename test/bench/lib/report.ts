@@ -7,6 +7,8 @@ export interface ScenarioResult extends LoadResult {
   vsNodeChain?: number;
   /** for single-hop scenarios: against one node:http pipe hop */
   vsPipeHop?: number;
+  /** the ratio target's own measurement: short back-to-back runs next to `reference`, alternating order */
+  paired?: { reference: string; ratios: number[]; median: number };
   rounds: number;
 }
 
@@ -15,7 +17,7 @@ export interface Target { name: string; figure: string; met: boolean | null; not
 export interface BenchReport {
   date: string;
   machine: { cpus: number; model: string; memoryGiB: number; node: string; loadGenerator: string };
-  settings: { seconds: number; connections: number; rounds: number };
+  settings: { seconds: number; connections: number; rounds: number; pairs: number; pairSeconds: number };
   scenarios: ScenarioResult[];
   accounting: Record<string, unknown>;
   memory: Record<string, unknown>;
@@ -29,8 +31,8 @@ const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.len
 const ratio = (r: number | undefined) => (r === undefined ? '—' : `${r.toFixed(2)}×`);
 
 export function table(report: BenchReport): string {
-  const head = `${pad('scenario', 14)}${lpad('req/s', 9)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('errors', 8)}${lpad('vs direct', 11)}${lpad('vs node-chain', 15)}${lpad('vs pipe hop', 13)}`;
-  const rows = report.scenarios.map((s) => `${pad(s.name, 14)}${lpad(s.rps.toFixed(0), 9)}${lpad(s.p50ms.toFixed(2), 9)}${lpad(s.p99ms.toFixed(2), 9)}${lpad(String(s.errors + s.non2xx), 8)}${lpad(ratio(s.vsDirect), 11)}${lpad(ratio(s.vsNodeChain), 15)}${lpad(ratio(s.vsPipeHop), 13)}`);
+  const head = `${pad('scenario', 14)}${lpad('req/s', 9)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('errors', 8)}${lpad('vs direct', 11)}${lpad('vs node-chain', 15)}${lpad('vs pipe hop', 13)}${lpad('paired', 20)}`;
+  const rows = report.scenarios.map((s) => `${pad(s.name, 14)}${lpad(s.rps.toFixed(0), 9)}${lpad(s.p50ms.toFixed(2), 9)}${lpad(s.p99ms.toFixed(2), 9)}${lpad(String(s.errors + s.non2xx), 8)}${lpad(ratio(s.vsDirect), 11)}${lpad(ratio(s.vsNodeChain), 15)}${lpad(ratio(s.vsPipeHop), 13)}${lpad(s.paired ? `${ratio(s.paired.median)} ${s.paired.reference}` : '', 20)}`);
   const targets = report.targets.map((t) => `  [${t.met === null ? 'n/a' : t.met ? 'met' : 'NOT met'}] ${t.name}: ${t.figure}${t.note ? ` (${t.note})` : ''}`);
   return [head, '-'.repeat(head.length), ...rows, '', 'targets:', ...targets, ...(report.notes.length ? ['', 'notes:', ...report.notes.map((n) => `  - ${n}`)] : [])].join('\n');
 }
