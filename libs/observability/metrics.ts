@@ -1,8 +1,10 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRouteHistogram } from './route-histogram.js';
 
 /**
  * The Prometheus metrics of one gateway process. Hot-path counters
- * (requests, latency) are updated once per request when its response closes;
+ * (requests, latency) are plain increments once per request when its response
+ * closes, handed to prom-client's registry at scrape time;
  * cache and client statistics are read from their owners at scrape time.
  * Label values are bounded: route names, status codes, error codes.
  */
@@ -10,15 +12,20 @@ export function createMetrics(program: 'edge' | 'micro') {
   const registry = new Registry();
   registry.setDefaultLabels({ program });
   collectDefaultMetrics({ register: registry, prefix: 'phantom_process_' });
-  const requests = new Counter({ name: 'phantom_requests_total', help: 'Requests answered, by route and status', labelNames: ['route', 'status'], registers: [registry] });
-  const duration = new Histogram({
-    name: 'phantom_request_duration_seconds', help: 'Time from request to the end of the response, by route', labelNames: ['route'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+  // hot-path updates are plain increments, folded into the registry at scrape time
+  interface Count { route: string; status: string; count: number; reported: number }
+  const requestCounts = new Map<string, Map<number, Count>>();
+  new Counter({
+    name: 'phantom_requests_total', help: 'Requests answered, by route and status', labelNames: ['route', 'status'], registers: [registry],
+    collect() {
+      for (const byStatus of requestCounts.values()) {
+        for (const c of byStatus.values()) if (c.count > c.reported) { this.inc({ route: c.route, status: c.status }, c.count - c.reported); c.reported = c.count; }
+      }
+    },
   });
-  const upstream = new Histogram({
-    name: 'phantom_upstream_duration_seconds', help: 'Time from forwarding to the upstream response headers, by route', labelNames: ['route'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
-  });
+  const buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+  const duration = createRouteHistogram(registry, { name: 'phantom_request_duration_seconds', help: 'Time from request to the end of the response, by route', buckets });
+  const upstream = createRouteHistogram(registry, { name: 'phantom_upstream_duration_seconds', help: 'Time from forwarding to the upstream response headers, by route', buckets });
   const refusals = new Counter({ name: 'phantom_refusals_total', help: 'Requests refused or failed, by error code and reason', labelNames: ['code', 'reason'], registers: [registry] });
 
   /** a cumulative count owned elsewhere (a stats object), exposed as a counter at scrape time */
@@ -33,11 +40,6 @@ export function createMetrics(program: 'edge' | 'micro') {
     new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
   }
 
-  // label children resolved once per label set: prom-client hashes a label object on every call otherwise
-  const requestChildren = new Map<string, ReturnType<typeof requests.labels>>();
-  const durationChildren = new Map<string, ReturnType<typeof duration.labels>>();
-  const upstreamChildren = new Map<string, ReturnType<typeof upstream.labels>>();
-
   return {
     registry,
     counterFrom,
@@ -45,18 +47,13 @@ export function createMetrics(program: 'edge' | 'micro') {
     /** one finished request */
     observe(route: string | undefined, status: number, seconds: number, code: string | undefined, reason: string | undefined, upstreamSeconds?: number): void {
       const r = route ?? 'none';
-      const key = `${r}|${status}`;
-      let counter = requestChildren.get(key);
-      if (!counter) requestChildren.set(key, counter = requests.labels(r, String(status)));
-      counter.inc();
-      let histogram = durationChildren.get(r);
-      if (!histogram) durationChildren.set(r, histogram = duration.labels(r));
-      histogram.observe(seconds);
-      if (upstreamSeconds !== undefined) {
-        let u = upstreamChildren.get(r);
-        if (!u) upstreamChildren.set(r, u = upstream.labels(r));
-        u.observe(upstreamSeconds);
-      }
+      let byStatus = requestCounts.get(r);
+      if (!byStatus) requestCounts.set(r, byStatus = new Map());
+      let counter = byStatus.get(status);
+      if (!counter) byStatus.set(status, counter = { route: r, status: String(status), count: 0, reported: 0 });
+      counter.count++;
+      duration.observe(r, seconds);
+      if (upstreamSeconds !== undefined) upstream.observe(r, upstreamSeconds);
       if (code) refusals.inc({ code, reason: reason ?? 'none' });
     },
   };

@@ -36,8 +36,8 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
         start: performance.now(), upstreamMs: undefined, onClose: undefined,
       };
       // 'close' comes after 'finish', and also when the client went away first (logged as 499);
-      // the one listener a request gets
-      res.once('close', () => {
+      // the one listener a request gets ('on': a response closes once, and `once` costs a wrapper)
+      res.on('close', () => {
         record.onClose?.();
         const status = res.writableFinished ? res.statusCode : 499;
         logRequest(record, status);

@@ -6,7 +6,7 @@
  * The ratio targets come from a paired phase: the gateway scenario and its
  * reference back to back, many short pairs in alternating order (ABBA), the
  * median of the per-pair ratios.
- *   npm run bench -- [--seconds 5] [--connections 50] [--rounds 3] [--pairs 8] [--pair-seconds 2] [--smoke] [--no-nginx]
+ *   npm run bench -- [--seconds 5] [--connections 50] [--rounds 3] [--pairs 12] [--pair-seconds 2] [--smoke] [--no-nginx]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ import type { Program } from '../../libs/process/index.js';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '50' }, rounds: { type: 'string', default: '3' },
-  warmup: { type: 'string', default: '2' }, pairs: { type: 'string', default: '8' }, 'pair-seconds': { type: 'string', default: '2' }, many: { type: 'string', default: '10000' }, cold: { type: 'string', default: '3000' },
+  warmup: { type: 'string', default: '2' }, pairs: { type: 'string', default: '12' }, 'pair-seconds': { type: 'string', default: '2' }, many: { type: 'string', default: '10000' }, cold: { type: 'string', default: '3000' },
   'memory-tokens': { type: 'string', default: '100000' }, 'memory-clients': { type: 'string', default: '1000000' },
   out: { type: 'string', default: fileURLToPath(new URL('../../../test/bench/results', import.meta.url)) },
   smoke: { type: 'boolean', default: false }, 'no-nginx': { type: 'boolean', default: false },
