@@ -4,23 +4,26 @@ import { checkRequestPath, type RouteMatchSpec, type RouteTable } from '../routi
 import type { RequestRecord } from '../observability/index.js';
 import type { createRequestLifecycle } from './request-lifecycle.js';
 
-export interface DataPathOptions<R extends RouteMatchSpec> {
+export interface DataPathOptions<R extends RouteMatchSpec, F> {
   lifecycle: ReturnType<typeof createRequestLifecycle>;
   routes: RouteTable<R>;
   maxTokenLength: number;
   /** paths left to the Hono app (well-known endpoints) */
   passThrough?: (url: string) => boolean;
-  /** the program's own steps once the route and the bearer token are known */
-  authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: R, token: string): void | Promise<void>;
+  /** what the token stands for (introspection, verification): synchronous from a cache, a promise otherwise */
+  lookup(token: string): F | Promise<F>;
+  /** the program's own steps once the route and the token's facts are known */
+  authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: R, facts: F): void | Promise<void>;
 }
 
 /**
  * The front of both gateways' data path, on node:http: the request record,
- * path safety, route, bearer token; then the program's own steps. Every
- * refusal, synchronous or not, goes out through the one error model.
+ * path safety, route, bearer token, the token's facts (without a promise
+ * when they are cached); then the program's own steps. Every refusal,
+ * synchronous or not, goes out through the one error model.
  * Returns false for the requests the Hono app serves instead.
  */
-export function createDataPath<R extends RouteMatchSpec>(options: DataPathOptions<R>) {
+export function createDataPath<R extends RouteMatchSpec, F>(options: DataPathOptions<R, F>) {
   const { lifecycle, routes } = options;
   return function handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (options.passThrough?.(req.url ?? '/')) return false;
@@ -31,7 +34,10 @@ export function createDataPath<R extends RouteMatchSpec>(options: DataPathOption
       const route = routes.match(req.headers.host, record.path, record.method);
       record.route = route.name;
       const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), options.maxTokenLength);
-      const done = options.authorize(req, res, record, route, token);
+      const facts = options.lookup(token);
+      const done = facts instanceof Promise
+        ? facts.then((f) => options.authorize(req, res, record, route, f))
+        : options.authorize(req, res, record, route, facts);
       if (done) done.catch(fail);
     } catch (err) {
       fail(err);

@@ -8,8 +8,8 @@ export interface AdminOptions {
   host: string;
   port: number;
   registry: Registry;
-  /** ready to take traffic (configuration loaded, dependencies reached, not draining) */
-  ready(): { ready: boolean; checks: Record<string, boolean> };
+  /** what readiness for traffic takes (configuration loaded, dependencies reached, not draining): ready when all hold */
+  checks(): Record<string, boolean>;
   version: Record<string, string>;
 }
 
@@ -22,7 +22,8 @@ export function startAdmin(options: AdminOptions): Promise<{ server: Server; url
   const json = { 'content-type': 'application/json', 'cache-control': 'no-store' };
   app.get('/healthz', () => new Response('{"status":"ok"}', { headers: json }));
   app.get('/readyz', () => {
-    const { ready, checks } = options.ready();
+    const checks = options.checks();
+    const ready = Object.values(checks).every(Boolean);
     return new Response(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }), { status: ready ? 200 : 503, headers: json });
   });
   app.get('/metrics', async () => new Response(await options.registry.metrics(), { headers: { 'content-type': options.registry.contentType } }));

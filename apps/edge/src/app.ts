@@ -72,16 +72,12 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
     forward(req, res, record, route, minted.jwt);
   }
 
-  /** route → bearer (createDataPath) → introspection (cached) → acceptance → scopes → JWT (cached) → forward */
+  /** route → bearer → introspection (cached) (createDataPath) → acceptance → scopes → JWT (cached) → forward */
   const handle = createDataPath({
     lifecycle, routes, maxTokenLength: config.introspection.maxTokenLength,
     passThrough: (url) => url === JWKS_PATH,
-    authorize(req, res, record, route, token) {
-      const looked = introspection.lookup(token);
-      return looked instanceof Promise
-        ? looked.then((l) => authorize(req, res, record, route, l))
-        : authorize(req, res, record, route, looked);
-    },
+    lookup: (token) => introspection.lookup(token),
+    authorize,
   });
 
   const app = new Hono<Env>();

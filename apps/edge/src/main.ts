@@ -79,10 +79,7 @@ runMain('phantom edge', async () => {
   const running = await startServer(edge.app, { ...config.server, realm: config.realm }, logger, edge.handle);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('edge'),
-    ready: () => {
-      const checks = { authorizationServerDiscovered: asClient.discovered, notDraining: !draining };
-      return { ready: Object.values(checks).every(Boolean), checks };
-    },
+    checks: () => ({ authorizationServerDiscovered: asClient.discovered, notDraining: !draining }),
   }) : undefined;
   logger.info({ url: running.url, admin: admin?.url, routes: config.routes.length, kid: keys.active.kid }, 'listening');
 

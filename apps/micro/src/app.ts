@@ -26,6 +26,7 @@ export interface MicroDeps {
 type Env = { Bindings: HttpBindings };
 
 const JWKS_PATH = '/.well-known/jwks.json';
+const JWKS_HEADERS = { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' };
 
 /**
  * The micro gateway: verifies the edge's JWT, checks the route's scopes and
@@ -71,21 +72,17 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
     }, (err) => lifecycle.fail(res, record, err));
   }
 
-  /** route → bearer (createDataPath) → verification (cached) → scopes → throttle → forward */
+  const jwksBody = deps.encryptionJwk ? JSON.stringify({ keys: [deps.encryptionJwk] }) : undefined;
+  /** route → bearer → verification (cached) (createDataPath) → scopes → throttle → forward */
   const handle = createDataPath({
     lifecycle, routes, maxTokenLength: config.verification.maxTokenLength,
     passThrough: (url) => jwksBody !== undefined && url === JWKS_PATH,
-    authorize(req, res, record, route, token) {
-      const verified = verifier.verify(token);
-      return verified instanceof Promise
-        ? verified.then((v) => authorize(req, res, record, route, v))
-        : authorize(req, res, record, route, verified);
-    },
+    lookup: (token) => verifier.verify(token),
+    authorize,
   });
 
   const app = new Hono<Env>();
-  const jwksBody = deps.encryptionJwk ? JSON.stringify({ keys: [deps.encryptionJwk] }) : undefined;
-  if (jwksBody) app.get(JWKS_PATH, (c) => c.body(jwksBody, 200, { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' }));
+  if (jwksBody) app.get(JWKS_PATH, (c) => c.body(jwksBody, 200, JWKS_HEADERS));
   app.onError(lifecycle.onError);
 
   return { app, handle, close: () => backend.close() };

@@ -64,10 +64,7 @@ runMain('phantom micro', async () => {
   const running = await startServer(micro.app, { ...config.server, realm: config.realm }, logger, micro.handle);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('micro'),
-    ready: () => {
-      const checks = { jwksLoaded: jwks.ready, notDraining: !draining };
-      return { ready: Object.values(checks).every(Boolean), checks };
-    },
+    checks: () => ({ jwksLoaded: jwks.ready, notDraining: !draining }),
   }) : undefined;
   logger.info({ url: running.url, admin: admin?.url, audience: config.audience, backend: config.backend }, 'listening');
 
