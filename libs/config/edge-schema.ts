@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adminSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+import { adminSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
 
 const authorizationServer = z.strictObject({
   /** the AS issuer; its metadata is discovered (RFC 8414, then OpenID discovery) */
@@ -87,6 +87,7 @@ export const edgeConfigSchema = z.strictObject({
   })).min(1),
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,
+  headers: headersSchema.prefault({}),
   logging: loggingSchema.prefault({}),
 }).superRefine((config, ctx) => {
   config.routes.forEach((route, i) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
 
 const rate = z.strictObject({ limit: z.number().int().positive(), per: durationMs });
 
@@ -73,6 +73,7 @@ export const microConfigSchema = z.strictObject({
   }).prefault({}),
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,
+  headers: headersSchema.prefault({}),
   logging: loggingSchema.prefault({}),
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalTarget } from '../routing/canonical-target.js';
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: (issue) => (issue.code === 'invalid_format' ? 'expected an http(s) URL' : undefined) });
 
@@ -60,13 +61,36 @@ export const loggingSchema = z.strictObject({
   pretty: z.boolean().default(false),
 });
 
+function canonicalPrefix(prefix: string): boolean {
+  try { canonicalTarget(prefix); return true; } catch { return false; }
+}
+
+const HEADER_NAME = z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a header name');
+
+/** what is forwarded of a client's headers (the gateway's own always come first) */
+export const headersSchema = z.strictObject({
+  /** most client headers forwarded; more → 431 */
+  maxCount: z.number().int().min(1).max(1000).default(100),
+  /** most bytes of forwarded headers, the gateway's own included; more → 431 */
+  maxBytes: z.number().int().min(1024).max(262_144).default(12_288),
+  /** dropped unless the peer is in server.trustedProxies (client-address and URL-override headers) */
+  fromTrustedProxiesOnly: z.array(HEADER_NAME).default(['x-original-url', 'x-rewrite-url', 'x-forwarded-prefix', 'x-forwarded-server',
+    'true-client-ip', 'x-client-ip', 'x-real-ip', 'x-cluster-client-ip', 'cf-connecting-ip', 'fastly-client-ip']),
+});
+
 const METHOD = z.string().regex(/^[A-Z]+$/, 'expected an upper-case HTTP method such as GET');
 
 /** What every route has, in both programs. */
 export const routeBase = {
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a name of letters, digits, "_", "." or "-"'),
   host: z.string().optional(),
-  pathPrefix: z.string().regex(/^\/[^?#]*$/, 'expected a path starting with "/"'),
+  pathPrefix: z.string().regex(/^\/[^?#;]*$/, 'expected a path starting with "/"').refine(canonicalPrefix, 'expected a path without dot segments, "//", escapes of "/" or control characters, or bad escapes'),
+  /** match the prefix with the path's letter case; off: case-insensitive, as a case-folding backend dispatches */
+  caseSensitive: z.boolean().default(false),
+  /** accept `;` parameters in path segments (matched without them); off: 400 */
+  matrixParams: z.boolean().default(false),
+  /** accept `//` inside the path (matched as one `/`); off: 400 */
+  repeatedSlashes: z.boolean().default(false),
   methods: z.array(METHOD).min(1).optional(),
   scopes: z.array(z.string().min(1)).default([]),
   scopeMode: z.enum(['any', 'all']).default('all'),

@@ -7,7 +7,12 @@ export interface RequestRecord {
   /** the traceparent this hop sends upstream */
   traceparent: string;
   method: string;
+  /** the canonical path (see canonicalTarget), without the query */
   path: string;
+  /** the query string as received (`''` or `?…`), forwarded, never logged */
+  query: string;
+  /** the normalised Host (see normaliseHost) */
+  host?: string;
   route?: string;
   status?: number;
   code?: string;

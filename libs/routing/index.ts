@@ -1,4 +1,5 @@
 export { createRouteTable, type RouteTable, type RouteMatchSpec } from './route-table.js';
-export { checkRequestPath } from './check-path.js';
+export { canonicalTarget, type CanonicalTarget } from './canonical-target.js';
+export { normaliseHost } from './normalise-host.js';
 export { requireScopes, scopeSet, type ScopeRule } from './scopes.js';
 export { stripPrefix } from './strip-prefix.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { headerValues, parseBearer } from '../bearer/parse-bearer.js';
-import { checkRequestPath, type RouteMatchSpec, type RouteTable } from '../routing/index.js';
+import { canonicalTarget, normaliseHost, type RouteMatchSpec, type RouteTable } from '../routing/index.js';
 import type { RequestRecord } from '../observability/index.js';
 import type { createRequestLifecycle } from './request-lifecycle.js';
 
@@ -30,8 +30,12 @@ export function createDataPath<R extends RouteMatchSpec, F>(options: DataPathOpt
     const record = lifecycle.begin(req, res);
     const fail = (err: unknown) => lifecycle.fail(res, record, err);
     try {
-      checkRequestPath(record.path);
-      const route = routes.match(req.headers.host, record.path, record.method);
+      // one canonical target: matched, logged and forwarded (record.path + record.query)
+      const target = canonicalTarget(record.path);
+      record.path = target.path;
+      record.query = target.query;
+      record.host = normaliseHost(headerValues(req.rawHeaders, 'host'), (req.socket as { encrypted?: boolean }).encrypted === true);
+      const route = routes.match(record.host, target, record.method);
       record.route = route.name;
       const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), options.maxTokenLength);
       const facts = options.lookup(token);

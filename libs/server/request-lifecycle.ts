@@ -31,7 +31,7 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
       // every field present from the start: one object shape for all requests
       const record: RequestRecord = {
         requestId: requestIdOf(req.headers), traceId: trace.traceId, traceparent: trace.traceparent,
-        method: req.method ?? 'GET', path: req.url ?? '/',
+        method: req.method ?? 'GET', path: req.url ?? '/', query: '', host: undefined,
         route: undefined, status: undefined, code: undefined, reason: undefined, clientId: undefined, sub: undefined, cache: undefined,
         start: performance.now(), upstreamMs: undefined, onClose: undefined,
       };

@@ -42,17 +42,18 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
     if (!upstream) upstreams.set(route.upstream, upstream = createUpstream(route.upstream, config.upstream));
     return { ...route, upstream };
   }));
-  const policy = headerPolicy(['authorization', ...config.stripHeaders], config.server.trustedProxies);
+  const policy = headerPolicy(['authorization', ...config.stripHeaders], config.server.trustedProxies, config.headers);
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
   const grantedScopes = new WeakMap<IntrospectionResponse, Set<string>>();
   const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.keys.jwksMaxAgeSeconds}` };
 
   function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, jwt: string): void {
-    const url = record.path;
+    // the canonical target, exactly as authorized
+    const path = route.stripPrefix ? stripPrefix(record.path, route.pathPrefix, record.query) : record.query ? record.path + record.query : record.path;
+    const headers = forwardHeaders(req, policy, { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent }, record.host);
     const sent = performance.now();
     route.upstream.forward(req, res, {
-      path: route.stripPrefix ? stripPrefix(url, route.pathPrefix) : url,
-      headers: forwardHeaders(req, policy, { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent }),
+      path, headers,
       responseHeaders: { 'x-request-id': record.requestId },
       onResponse: () => { record.upstreamMs = performance.now() - sent; },
     }, (err) => lifecycle.fail(res, record, err));

@@ -38,7 +38,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
   const routes = createRouteTable(config.routes);
   const backend = createUpstream(config.backend, config.upstream);
   const claimHeaders = claimHeaderMapper(config.claimHeaders);
-  const policy = headerPolicy(['authorization', ...config.stripHeaders, ...claimHeaders.names], config.server.trustedProxies);
+  const policy = headerPolicy(['authorization', ...config.stripHeaders, ...claimHeaders.names], config.server.trustedProxies, config.headers);
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
   const grantedScopes = new WeakMap<JWTPayload, Set<string>>();
 
@@ -62,11 +62,12 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
     // the signed JWT goes on (the inner one when it came encrypted), so the backend can verify it
     if (config.forwardJwt) extra.authorization = `Bearer ${verified.jws}`;
     admission.headers['x-request-id'] = record.requestId;
-    const url = record.path;
+    // the canonical target, exactly as authorized
+    const path = route.stripPrefix ? stripPrefix(record.path, route.pathPrefix, record.query) : record.query ? record.path + record.query : record.path;
+    const headers = forwardHeaders(req, policy, extra, record.host);
     const sent = performance.now();
     backend.forward(req, res, {
-      path: route.stripPrefix ? stripPrefix(url, route.pathPrefix) : url,
-      headers: forwardHeaders(req, policy, extra),
+      path, headers,
       responseHeaders: admission.headers,
       onResponse: () => { record.upstreamMs = performance.now() - sent; },
     }, (err) => lifecycle.fail(res, record, err));
