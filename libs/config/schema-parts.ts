@@ -84,7 +84,10 @@ const METHOD = z.string().regex(/^[A-Z]+$/, 'expected an upper-case HTTP method 
 export const routeBase = {
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a name of letters, digits, "_", "." or "-"'),
   host: z.string().optional(),
-  pathPrefix: z.string().regex(/^\/[^?#;]*$/, 'expected a path starting with "/"').refine(canonicalPrefix, 'expected a path without dot segments, "//", escapes of "/" or control characters, or bad escapes'),
+  pathPrefix: z.string().superRefine((prefix, ctx) => {
+    if (!/^\/[^?#;]*$/.test(prefix)) ctx.addIssue({ code: 'custom', message: 'expected a path starting with "/"' });
+    else if (!canonicalPrefix(prefix)) ctx.addIssue({ code: 'custom', message: 'expected a path without dot segments, "//", escapes of "/" or control characters, or bad escapes' });
+  }),
   /** match the prefix with the path's letter case; off: case-insensitive, as a case-folding backend dispatches */
   caseSensitive: z.boolean().default(false),
   /** accept `;` parameters in path segments (matched without them); off: 400 */
