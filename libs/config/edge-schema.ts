@@ -47,11 +47,12 @@ const authorizationServer = z.strictObject({
   allowHttp: z.boolean().default(false),
 }).superRefine((as, ctx) => {
   const secretAuth = as.clientAuth === 'bearer' ? as.bearer?.tokenEndpointAuth : as.clientAuth;
+  const field = as.clientAuth === 'bearer' ? 'bearer.tokenEndpointAuth' : 'clientAuth';
   if (secretAuth !== 'private_key_jwt' && secretAuth !== undefined && !as.clientSecret) {
-    ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: `required for ${secretAuth}` });
+    ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: `required for ${field} ${secretAuth}` });
   }
   if (secretAuth === 'private_key_jwt' && !as.privateKeyFile) {
-    ctx.addIssue({ code: 'custom', path: ['privateKeyFile'], message: 'required for private_key_jwt' });
+    ctx.addIssue({ code: 'custom', path: ['privateKeyFile'], message: `required for ${field} private_key_jwt` });
   }
   if (as.clientAuth === 'bearer' && !as.bearer) {
     ctx.addIssue({ code: 'custom', path: ['bearer'], message: 'required for clientAuth bearer (at least bearer.scope)' });
