@@ -23,6 +23,7 @@ test('authorizationServer defaults: basic with the minimal encoding, discovery r
   assert.equal(as.jwtResponse, 'auto');
   assert.deepEqual(as.tolerate, { scopeArray: false, spaceSeparatedAudience: false });
   assert.equal(as.introspectionEndpoint, undefined);
+  assert.equal(as.jwtAccessTokens.enabled, false, 'the default stays "introspect everything"');
 });
 
 test('authorizationServer mistakes name the field', () => {
@@ -34,4 +35,6 @@ test('authorizationServer mistakes name the field', () => {
     ['authorizationServer.jwksUri: required for jwtResponse require when introspectionEndpoint skips discovery']);
   assert.deepEqual(problems({ clientId: 'a:b', clientSecret: 's', clientSecretBasic: { encoding: 'raw' } }),
     ['authorizationServer.clientSecretBasic.encoding: raw cannot send a client id that contains ":"; use minimal or form']);
+  assert.deepEqual(problems({ clientSecret: 's', jwtAccessTokens: { enabled: true } }),
+    ['authorizationServer.requiredAudience: required for jwtAccessTokens (the `aud` a JWT access token must carry, RFC 9068)']);
 });

@@ -40,6 +40,16 @@ const authorizationServer = z.strictObject({
     scopeArray: z.boolean().default(false),
     spaceSeparatedAudience: z.boolean().default(false),
   }).prefault({}),
+  /** RFC 9068 JWT access tokens from this AS validated locally (off: every token is introspected) */
+  jwtAccessTokens: z.strictObject({
+    enabled: z.boolean().default(false),
+    /** always: also introspect a locally valid JWT (sees revocation); never: local validation only */
+    introspect: z.enum(['never', 'always']).default('never'),
+    algorithms: z.array(z.enum(['RS256', 'PS256', 'ES256', 'EdDSA'])).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+    clockSkewSeconds: z.number().int().nonnegative().default(5),
+    /** the longest exp − iat accepted */
+    maxLifetimeSeconds: z.number().int().positive().default(86_400),
+  }).prefault({}),
   timeoutMs: z.number().int().positive().default(2000),
   /** RFC 8707: when set, the token's own `aud` must include this resource */
   requiredAudience: z.string().optional(),
@@ -62,6 +72,9 @@ const authorizationServer = z.strictObject({
   }
   if (as.jwtResponse === 'require' && as.introspectionEndpoint && !as.jwksUri) {
     ctx.addIssue({ code: 'custom', path: ['jwksUri'], message: 'required for jwtResponse require when introspectionEndpoint skips discovery' });
+  }
+  if (as.jwtAccessTokens.enabled && !as.requiredAudience) {
+    ctx.addIssue({ code: 'custom', path: ['requiredAudience'], message: 'required for jwtAccessTokens (the `aud` a JWT access token must carry, RFC 9068)' });
   }
   if (as.clientSecretBasic.encoding === 'raw' && as.clientId.includes(':')) {
     ctx.addIssue({ code: 'custom', path: ['clientSecretBasic', 'encoding'], message: 'raw cannot send a client id that contains ":"; use minimal or form' });

@@ -5,3 +5,5 @@ export { createBearerToken, BearerTokenError, type BearerTokenOptions } from './
 export { normalizeIntrospection, MalformedIntrospectionError, type ResponseTolerance } from './normalize-response.js';
 export { acceptToken, type AcceptanceRules } from './accept-token.js';
 export { createIntrospectionCache, type IntrospectionCache, type CachedIntrospection, type CacheOutcome } from './introspection-cache.js';
+export { createJwtAccessTokenLookup, type JwtAccessTokenOptions } from './jwt-access-tokens.js';
+export { createTokenLookupFromConfig } from './token-lookup-from-config.js';

@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAsClient, type BasicEncoding } from '../../libs/introspection/index.js';
 import { GatewayError } from '../../libs/errors/index.js';
-import { AWKWARD_CLIENT, INTROSPECTION_SCOPE } from '../../apps/dev-as/src/provider.js';
-import { getToken, startBackend, startDevAs, startEdge, waitForLine } from '../support/topology.js';
+import { AWKWARD_CLIENT, EDGE_JWT_RESOURCE, INTROSPECTION_SCOPE } from '../../apps/dev-as/src/provider.js';
+import { asStats, getToken, mintedJwt, startBackend, startDevAs, startEdge, waitForLine } from '../support/topology.js';
 import { bearer, send } from '../support/http.js';
 import type { Program } from '../../libs/process/index.js';
 
@@ -123,5 +123,27 @@ describe('interop with Authorization Servers: client authentication and answer f
     const refused = await send(`${plain.url}/orders/1`, { headers: bearer(await getToken(as, { scope: 'orders:read' })) });
     assert.equal(refused.status, 503);
     assert.match(await waitForLine(plain, '"dependency failure"'), /introspection_not_jwt/);
+  });
+
+  test('jwtAccessTokens: oidc-provider\'s RFC 9068 JWTs are validated locally without introspection and replaced by a minted JWT; with introspect always the AS is asked', async () => {
+    const local = await startEdge(as.url, backend.url, { authorizationServer: { requiredAudience: EDGE_JWT_RESOURCE, jwtAccessTokens: { enabled: true } } });
+    const always = await startEdge(as.url, backend.url, { authorizationServer: { requiredAudience: EDGE_JWT_RESOURCE, jwtAccessTokens: { enabled: true, introspect: 'always' } } });
+    started.push(local, always);
+    const token = await getToken(as, { scope: 'orders:read', resource: EDGE_JWT_RESOURCE });
+    assert.equal(token.split('.').length, 3, 'the dev AS issued a JWT');
+    const before = (await asStats(as)).introspections;
+    const minted = await mintedJwt(local.url, token);
+    assert.notEqual(minted, token);
+    const claims = JSON.parse(Buffer.from(minted.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    assert.equal(claims.aud, 'orders');
+    assert.equal(claims.scope, 'orders:read');
+    assert.equal((await send(`${local.url}/orders/1`, { headers: bearer(token) })).status, 200);
+    const [head, body, sig] = token.split('.');
+    const tampered = `${head}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), scope: 'orders:admin' })).toString('base64url')}.${sig}`;
+    assert.equal((await send(`${local.url}/orders/1`, { headers: bearer(tampered) })).status, 401);
+    assert.equal((await asStats(as)).introspections, before, 'no introspection call');
+    // oidc-provider answers active:false when asked about its own JWT access tokens, so "always" refuses them
+    assert.equal((await send(`${always.url}/orders/1`, { headers: bearer(token) })).status, 401);
+    assert.equal((await asStats(as)).introspections, before + 1);
   });
 });

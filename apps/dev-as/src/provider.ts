@@ -20,6 +20,9 @@ export const AWKWARD_CLIENT = { client_id: 'edge.gw-1_~', client_secret: 's:e%c+
 /** The resource indicator (RFC 8707) the edge may require in a token's `aud`. */
 export const EDGE_RESOURCE = 'urn:phantom:edge';
 
+/** A resource whose access tokens are RFC 9068 JWTs (for the edge's jwtAccessTokens mode). */
+export const EDGE_JWT_RESOURCE = 'urn:phantom:edge-jwt';
+
 export interface DevClient {
   client_id: string;
   client_secret: string;
@@ -93,6 +96,7 @@ export async function createDevProvider(options: DevProviderOptions): Promise<Pr
         defaultResource: () => undefined,
         useGrantedResource: () => false,
         getResourceServerInfo: (_ctx: unknown, resource: string) => {
+          if (resource === EDGE_JWT_RESOURCE) return { scope: DEMO_SCOPES.join(' '), accessTokenFormat: 'jwt', audience: EDGE_JWT_RESOURCE, jwt: { sign: { alg: 'RS256' } } };
           if (resource !== EDGE_RESOURCE) throw new Error('unknown resource');
           return { scope: DEMO_SCOPES.join(' '), accessTokenFormat: 'opaque', audience: EDGE_RESOURCE };
         },

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { edgeConfigSchema, loadConfig, ConfigError } from '../../../libs/config/index.js';
 import { createLogger, createMetrics } from '../../../libs/observability/index.js';
 import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
-import { createAsClientFromConfig, createIntrospectionCache } from '../../../libs/introspection/index.js';
+import { createAsClientFromConfig, createIntrospectionCache, createTokenLookupFromConfig } from '../../../libs/introspection/index.js';
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
 import { createEdgeApp } from './app.js';
 import { buildMinter, restartOnlyChanges } from './build-minter.js';
@@ -51,14 +51,14 @@ runMain('phantom edge', async () => {
     );
   };
   discover(0);
-  const introspection = createIntrospectionCache({
+  const introspection = createTokenLookupFromConfig(as, asClient, createIntrospectionCache({
     introspect: (token) => asClient.introspect(token),
     maxEntries: config.introspection.cacheMaxEntries,
     maxTtlSeconds: config.introspection.cacheMaxTtlSeconds,
     inactiveMaxEntries: config.introspection.inactiveCacheMaxEntries,
     inactiveTtlSeconds: config.introspection.inactiveCacheTtlSeconds,
     serveStaleSeconds: config.introspection.serveStaleSeconds,
-  });
+  }), config.introspection.cacheMaxEntries);
   const metrics = createMetrics('edge');
   const { stats: i } = introspection;
   metrics.counterFrom('phantom_introspection_cache_hits_total', 'Requests answered from the introspection cache', () => i.hits);
