@@ -1,22 +1,27 @@
 import type { IntrospectionResponse } from 'oauth4webapi';
-import type { JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { tokenHash } from '../cache/index.js';
 import { hasCanonicalShape, type Verifier } from '../verification/index.js';
-import type { CachedIntrospection, IntrospectionCache } from './introspection-cache.js';
+import type { IntrospectionCache } from './introspection-cache.js';
 
 export interface JwtAccessTokenOptions {
   /** the opaque-token path, used for everything that is not a JWT from `issuer` */
   introspection: IntrospectionCache;
-  /** RFC 9068 verification against the AS's JWKS (built on first use: the JWKS URL may come from discovery) */
+  /**
+   * RFC 9068 verification against the AS's JWKS (built on first use: the JWKS URL may come from
+   * discovery). Give it the smallest cache: results are cached here, under the token's hash.
+   */
   verifier(): Verifier | Promise<Verifier>;
   /** the AS issuer: only JWTs whose `iss` is exactly this are validated locally */
   issuer: string;
   /** `always`: a locally valid JWT is introspected too (revocation is seen); `never`: local validation only */
   introspect: 'always' | 'never';
-  /** how many tokens' "is it one of the AS's JWTs?" decisions are remembered */
   maxEntries: number;
+  now?: () => number;
 }
+
+/** a verified AS JWT's facts, until its exp */
+interface Entry { result: IntrospectionResponse; untilMs: number }
 
 const decoder = new TextDecoder();
 
@@ -37,41 +42,38 @@ function peekIssuer(token: string): string | undefined {
  * allow-list, exact iss, aud = requiredAudience, exp, maximum lifetime; the
  * micro gateways' verifier and JWKS cache), then optionally introspected; any
  * other token is introspected as before. Facts come out in the introspection
- * shape, so acceptance, scopes and minting are unchanged. Cache hits stay
- * synchronous: the verifier caches by token, the decision and facts here too.
+ * shape, so acceptance, scopes and minting are unchanged. Like the
+ * introspection cache, results are kept under the token's SHA-256, never the
+ * token, and a hit is synchronous.
  */
 export function createJwtAccessTokenLookup(options: JwtAccessTokenOptions): IntrospectionCache {
   const { introspection } = options;
-  const isLocal = new LRUCache<string, boolean>({ max: options.maxEntries });
-  const facts = new WeakMap<JWTPayload, { hash: string; result: IntrospectionResponse }>();
+  const now = options.now ?? Date.now;
+  const entries = new LRUCache<string, Entry>({ max: options.maxEntries });
   let verifier: Verifier | undefined;
 
-  function asFacts(token: string, claims: JWTPayload, cached: boolean): CachedIntrospection | Promise<CachedIntrospection> {
-    let known = facts.get(claims);
-    if (!known) facts.set(claims, known = { hash: tokenHash(token), result: Object.freeze({ ...claims, active: true, token_type: 'Bearer' }) as IntrospectionResponse });
+  async function verify(token: string, hash: string) {
+    verifier ??= await options.verifier();
+    const { claims } = await verifier.verify(token);
+    const result = Object.freeze({ ...claims, active: true, token_type: 'Bearer' }) as IntrospectionResponse;
+    entries.set(hash, { result, untilMs: claims.exp! * 1000 });
     if (options.introspect === 'always') return introspection.lookup(token);
-    return { hash: known.hash, result: known.result, outcome: cached ? 'hit' : 'miss' };
-  }
-
-  function verifyWith(v: Verifier, token: string): CachedIntrospection | Promise<CachedIntrospection> {
-    const verified = v.verify(token);
-    return verified instanceof Promise
-      ? verified.then((r) => asFacts(token, r.claims, false))
-      : asFacts(token, verified.claims, true);
+    return { hash, result, outcome: 'miss' as const };
   }
 
   return {
     get stats() { return introspection.stats; },
-    get size() { return introspection.size; },
+    get size() { return introspection.size + entries.size; },
     lookup(token) {
-      let local = isLocal.get(token);
-      if (local === undefined) isLocal.set(token, local = peekIssuer(token) === options.issuer);
-      if (!local) return introspection.lookup(token);
-      if (verifier) return verifyWith(verifier, token);
-      const built = options.verifier();
-      if (built instanceof Promise) return built.then((v) => { verifier = v; return verifyWith(v, token); });
-      verifier = built;
-      return verifyWith(built, token);
+      const hash = tokenHash(token);
+      const entry = entries.get(hash);
+      // only verified JWTs are kept: a flood of other tokens cannot evict them (a shape check, or a
+      // payload parse for a JWS-shaped token, is cheaper than a signature check)
+      if (!entry && peekIssuer(token) !== options.issuer) return introspection.lookup(token);
+      if (entry && now() < entry.untilMs) {
+        return options.introspect === 'always' ? introspection.lookup(token) : { hash, result: entry.result, outcome: 'hit' };
+      }
+      return verify(token, hash);
     },
   };
 }

@@ -24,7 +24,9 @@ export function createTokenLookupFromConfig(as: AsSection, asClient: AsClient, i
     jwks.start();
     return createVerifier({
       jwks, issuer: as.issuer, audience: as.requiredAudience!, algorithms: jwt.algorithms,
-      clockSkewSeconds: jwt.clockSkewSeconds, maxLifetimeSeconds: jwt.maxLifetimeSeconds, cacheMaxEntries: maxEntries,
+      clockSkewSeconds: jwt.clockSkewSeconds, maxLifetimeSeconds: jwt.maxLifetimeSeconds,
+      // the lookup caches results under the token's hash; the verifier's own cache (keyed by the token) stays minimal
+      cacheMaxEntries: 1,
     });
   };
   return createJwtAccessTokenLookup({
