@@ -26,7 +26,7 @@ runMain('phantom edge', async () => {
     logger.warn({ kid: keys.active.kid }, 'DEVELOPMENT MODE: signing with a generated key that dies with this process; never use this in production');
   }
   const as = config.authorizationServer;
-  const privateKey = as.privateKeyFile
+  const privateKey = as.privateKeyFile && [as.clientAuth, as.bearer?.tokenEndpointAuth].includes('private_key_jwt')
     ? await loadPrivateKey(as.privateKeyFile, { alg: as.privateKeyAlg, field: 'authorizationServer.privateKeyFile', configFile: file })
     : undefined;
   const asClient = createAsClientFromConfig(as, privateKey && { key: privateKey.privateKey, kid: privateKey.kid });
