@@ -1,21 +1,28 @@
 import * as oauth from 'oauth4webapi';
 import { GatewayError } from '../errors/index.js';
 import { createSingleFlight } from '../cache/index.js';
+import { bearerAuth, createClientAuth, type BearerTokenSource, type ClientAuthConfig } from './client-auth.js';
+import { BearerTokenError } from './bearer-token.js';
+import { MalformedIntrospectionError, normalizeIntrospection, type ResponseTolerance } from './normalize-response.js';
+import { describeRefusal } from './describe-refusal.js';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+/** `auto`: ask for a signed JWT answer (RFC 9701) when the AS metadata offers one; `require`: accept nothing else. */
+export type JwtResponseMode = 'auto' | 'require' | 'off';
 
 export interface AsClientOptions {
   issuer: string;
   clientId: string;
-  clientSecret?: string | undefined;
-  clientAuth: ClientAuthMethod;
-  /** for private_key_jwt */
-  privateKey?: { key: CryptoKey; kid: string } | undefined;
+  auth: ClientAuthConfig;
+  /** explicit endpoints: no discovery at all (introspection required, the others when a feature needs them) */
+  endpoints?: { introspection: string; token?: string | undefined; jwks?: string | undefined } | undefined;
+  /** rediscover the metadata this often (in the background; the last good metadata serves meanwhile); 0 = never */
+  metadataRefreshSeconds?: number;
+  jwtResponse?: JwtResponseMode;
+  tolerance?: ResponseTolerance;
   timeoutMs: number;
   allowHttp: boolean;
+  now?: () => number;
 }
-
-type CryptoKey = import('jose').CryptoKey;
 
 /** The one failure mode the edge shows a client for an AS problem: 503, retry soon. */
 export function asUnavailable(reason: string, cause?: unknown): GatewayError {
@@ -23,26 +30,35 @@ export function asUnavailable(reason: string, cause?: unknown): GatewayError {
 }
 
 export interface AsClient {
-  /** RFC 8414 metadata, then OpenID discovery; cached after the first success */
+  /** explicit endpoints, or RFC 8414 metadata then OpenID discovery; cached, refreshed in the background */
   discover(): Promise<oauth.AuthorizationServer>;
-  /** one RFC 7662 call; network, timeout, 5xx or malformed answers → 503 GatewayError */
+  /** one RFC 7662 call; network, timeout, 5xx, refused or malformed answers → 503 GatewayError */
   introspect(token: string): Promise<oauth.IntrospectionResponse>;
   readonly discovered: boolean;
 }
 
+const STRICT: ResponseTolerance = { scopeArray: false, spaceSeparatedAudience: false };
+
 export function createAsClient(options: AsClientOptions): AsClient {
   const issuer = new URL(options.issuer);
+  const now = options.now ?? Date.now;
   const client: oauth.Client = { client_id: options.clientId };
-  const clientAuth = options.clientAuth === 'private_key_jwt'
-    ? oauth.PrivateKeyJwt(options.privateKey!)
-    : options.clientAuth === 'client_secret_post'
-      ? oauth.ClientSecretPost(options.clientSecret!)
-      : oauth.ClientSecretBasic(options.clientSecret!);
+  const bearer: BearerTokenSource | undefined = options.auth.method === 'bearer' ? options.auth.tokens : undefined;
+  const clientAuth = bearer ? undefined : createClientAuth(options.clientId, options.auth);
+  const jwtMode = options.jwtResponse ?? 'auto';
+  const tolerance = options.tolerance ?? STRICT;
+  const refreshMs = (options.metadataRefreshSeconds ?? 0) * 1000;
   const http = () => ({
     signal: AbortSignal.timeout(options.timeoutMs),
     ...(options.allowHttp ? { [oauth.allowInsecureRequests]: true } : {}),
   });
-  let metadata: oauth.AuthorizationServer | undefined;
+  let metadata: oauth.AuthorizationServer | undefined = options.endpoints && {
+    issuer: options.issuer,
+    introspection_endpoint: options.endpoints.introspection,
+    ...(options.endpoints.token ? { token_endpoint: options.endpoints.token } : {}),
+    ...(options.endpoints.jwks ? { jwks_uri: options.endpoints.jwks } : {}),
+  };
+  let fetchedAt = now();
   const flight = createSingleFlight<oauth.AuthorizationServer>();
 
   async function discoverOnce(): Promise<oauth.AuthorizationServer> {
@@ -52,6 +68,8 @@ export function createAsClient(options: AsClientOptions): AsClient {
         const response = await oauth.discoveryRequest(issuer, { ...http(), algorithm });
         const as = await oauth.processDiscoveryResponse(issuer, response);
         if (!as.introspection_endpoint) throw new Error('the AS metadata has no introspection_endpoint');
+        metadata = as;
+        fetchedAt = now();
         return as;
       } catch (err) {
         lastError = err;
@@ -60,38 +78,78 @@ export function createAsClient(options: AsClientOptions): AsClient {
     throw asUnavailable('discovery_failed', lastError);
   }
 
+  async function send(as: oauth.AuthorizationServer, token: string, auth: oauth.ClientAuth): Promise<Response> {
+    try {
+      return await oauth.introspectionRequest(as, client, auth, token, {
+        ...http(), additionalParameters: { token_type_hint: 'access_token' },
+        requestJwtResponse: jwtMode === 'require' || (jwtMode === 'auto' && (as.introspection_signing_alg_values_supported?.length ?? 0) > 0),
+      });
+    } catch (err) {
+      throw asUnavailable((err as Error).name === 'TimeoutError' ? 'introspection_timeout' : 'introspection_unreachable', err);
+    }
+  }
+
+  async function bearerToken(as: oauth.AuthorizationServer): Promise<string> {
+    try {
+      return await bearer!.get(as);
+    } catch (err) {
+      const status = err instanceof BearerTokenError ? err.status : undefined;
+      throw asUnavailable(status === undefined ? 'bearer_token_unavailable' : `bearer_token_refused_http_${status}`, err);
+    }
+  }
+
+  async function read(as: oauth.AuthorizationServer, response: Response): Promise<oauth.IntrospectionResponse> {
+    const isJwt = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() === 'application/token-introspection+jwt';
+    if (jwtMode === 'require' && !isJwt) {
+      await response.body?.cancel();
+      throw asUnavailable('introspection_not_jwt', new Error('the introspection answer is not a signed JWT (authorizationServer.jwtResponse is require)'));
+    }
+    let json: oauth.IntrospectionResponse;
+    try {
+      json = await oauth.processIntrospectionResponse(as, client, response);
+      // processIntrospectionResponse checks the JWT's claims; the signature is checked here, against the AS's jwks_uri
+      if (isJwt) await oauth.validateApplicationLevelSignature(as, response, http());
+    } catch (err) {
+      throw asUnavailable(isJwt ? 'introspection_bad_jwt' : 'introspection_bad_response', err);
+    }
+    try {
+      return normalizeIntrospection(json, tolerance);
+    } catch (err) {
+      throw asUnavailable(err instanceof MalformedIntrospectionError ? err.reason : 'introspection_bad_response', err);
+    }
+  }
+
   return {
     get discovered() { return metadata !== undefined; },
     async discover() {
-      if (metadata) return metadata;
-      metadata = await flight.run('discovery', discoverOnce).promise;
+      if (!metadata) return flight.run('discovery', discoverOnce).promise;
+      if (refreshMs > 0 && !options.endpoints && now() - fetchedAt >= refreshMs) {
+        fetchedAt = now(); // one refresh at a time; a failed one waits for the next period
+        flight.run('discovery', discoverOnce).promise.catch(() => undefined);
+      }
       return metadata;
     },
     async introspect(token) {
       const as = await this.discover();
-      let response: Response;
-      try {
-        response = await oauth.introspectionRequest(as, client, clientAuth, token, {
-          ...http(), additionalParameters: { token_type_hint: 'access_token' },
-        });
-      } catch (err) {
-        throw asUnavailable((err as Error).name === 'TimeoutError' ? 'introspection_timeout' : 'introspection_unreachable', err);
+      let sent = bearer ? await bearerToken(as) : undefined;
+      let response = await send(as, token, sent === undefined ? clientAuth! : bearerAuth(sent));
+      if (response.status === 401 && sent !== undefined) {
+        // our token may have been revoked or expired early: one new token, one retry
+        await response.body?.cancel();
+        bearer!.invalidate(sent);
+        sent = await bearerToken(as);
+        response = await send(as, token, bearerAuth(sent));
       }
       if (response.status >= 500) {
         await response.body?.cancel();
         throw asUnavailable(`introspection_http_${response.status}`);
       }
-      try {
-        return await oauth.processIntrospectionResponse(as, client, response);
-      } catch (err) {
-        // a 4xx (our credentials refused) or a body that is not an introspection response:
-        // we could not check the token, so this is never a 401 for the client
-        const refusedWith = err instanceof oauth.ResponseBodyError ? err.error
-          : err instanceof oauth.WWWAuthenticateChallengeError ? (err.cause[0]?.parameters.error ?? `http_${err.status}`)
-            : undefined;
-        const reason = refusedWith ? `introspection_refused_${refusedWith}` : 'introspection_bad_response';
-        throw asUnavailable(reason.replace(/[^a-z0-9_]/gi, '_').slice(0, 64), err);
+      if (response.status !== 200) {
+        // the AS refused us, not the client's token: we could not check it, so this is never a 401 for the client
+        const refusal = await describeRefusal(response, sent !== undefined ? 'bearer token' : 'client credentials');
+        throw asUnavailable(refusal.reason, new Error(refusal.message));
       }
+      return read(as, response);
     },
   };
 }

@@ -114,12 +114,12 @@ test('AS client: 5xx, garbage, a refused client, a timeout and no AS at all are 
   ];
   for (const [name, answer] of cases) {
     const as = await faultyAs(answer);
-    const client = createAsClient({ issuer: as.issuer, clientId: 'edge', clientSecret: 's', clientAuth: 'client_secret_basic', timeoutMs: 300, allowHttp: true });
+    const client = createAsClient({ issuer: as.issuer, clientId: 'edge', auth: { method: 'client_secret_basic', clientSecret: 's', encoding: 'minimal' }, timeoutMs: 300, allowHttp: true });
     try {
       await assert.rejects(client.introspect('tok'), (e: unknown) => e instanceof GatewayError && e.status === 503 && e.retryAfter !== undefined, name);
     } finally { as.close(); }
   }
-  const nowhere = createAsClient({ issuer: 'http://127.0.0.1:1', clientId: 'edge', clientSecret: 's', clientAuth: 'client_secret_basic', timeoutMs: 300, allowHttp: true });
+  const nowhere = createAsClient({ issuer: 'http://127.0.0.1:1', clientId: 'edge', auth: { method: 'client_secret_basic', clientSecret: 's', encoding: 'minimal' }, timeoutMs: 300, allowHttp: true });
   await assert.rejects(nowhere.introspect('tok'), (e: unknown) => e instanceof GatewayError && e.code === 'authorization_server_unavailable');
 });
 
@@ -141,9 +141,9 @@ test('AS client: discovery falls back from RFC 8414 to OpenID discovery, and sen
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
-    const basic = createAsClient({ issuer, clientId: 'edge', clientSecret: 's', clientAuth: 'client_secret_basic', timeoutMs: 1000, allowHttp: true });
+    const basic = createAsClient({ issuer, clientId: 'edge', auth: { method: 'client_secret_basic', clientSecret: 's', encoding: 'minimal' }, timeoutMs: 1000, allowHttp: true });
     assert.equal((await basic.introspect('tok-1')).active, true);
-    const post = createAsClient({ issuer, clientId: 'edge', clientSecret: 's', clientAuth: 'client_secret_post', timeoutMs: 1000, allowHttp: true });
+    const post = createAsClient({ issuer, clientId: 'edge', auth: { method: 'client_secret_post', clientSecret: 's' }, timeoutMs: 1000, allowHttp: true });
     await post.introspect('tok-2');
     assert.equal(seen[0]!.auth, `Basic ${Buffer.from('edge:s').toString('base64')}`);
     assert.match(seen[0]!.body, /token=tok-1/);

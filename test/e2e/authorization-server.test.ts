@@ -89,7 +89,7 @@ describe('the edge and a real Authorization Server', () => {
     assert.equal((await send(`${pkjwt.url}/orders/1`, { headers: bearer(token) })).status, 200);
     // the AS refusing the edge's own credentials is our problem, not the client's: 503, not 401
     assert.equal((await send(`${wrong.url}/orders/1`, { headers: bearer(token) })).status, 503);
-    await waitForLine(wrong, 'introspection_refused_invalid_client');
+    await waitForLine(wrong, 'introspection_credentials_refused_http_401_invalid_client');
   });
 
   test('requiredAudience (RFC 8707): only tokens issued for the edge resource pass', async () => {

@@ -14,6 +14,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env.DEV_AS_PORT ?? '4000' },
     host: { type: 'string', default: '127.0.0.1' },
     'private-key-jwt-client': { type: 'string', multiple: true },
+    'jwt-introspection': { type: 'boolean', default: false },
   },
 });
 
@@ -45,7 +46,7 @@ server.listen(Number(values.port), values.host, async () => {
     const eq = arg.indexOf('=');
     return [arg.slice(0, eq), JSON.parse(arg.slice(eq + 1)) as { keys: object[] }];
   }));
-  const provider = await createDevProvider({ issuer, privateKeyJwtClients });
+  const provider = await createDevProvider({ issuer, privateKeyJwtClients, jwtIntrospection: values['jwt-introspection'] });
   handler = provider.callback();
   process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), name: 'dev-as', msg: 'listening', url: issuer }) + '\n');
 });

@@ -11,8 +11,17 @@ export const DEMO_SCOPES = [
   'orders:read', 'orders:write', 'orders:admin', 'inventory:read', 'inventory:write',
 ] as const;
 
+/** The scope an introspection caller needs at the bearer-authenticated RFC 7662 endpoint of the tests. */
+export const INTROSPECTION_SCOPE = 'introspection';
+
+/** A client id and secret with every character that tells the client_secret_basic encodings apart. */
+export const AWKWARD_CLIENT = { client_id: 'edge.gw-1_~', client_secret: 's:e%c+r t' } as const;
+
 /** The resource indicator (RFC 8707) the edge may require in a token's `aud`. */
 export const EDGE_RESOURCE = 'urn:phantom:edge';
+
+/** A resource whose access tokens are RFC 9068 JWTs (for the edge's jwtAccessTokens mode). */
+export const EDGE_JWT_RESOURCE = 'urn:phantom:edge-jwt';
 
 export interface DevClient {
   client_id: string;
@@ -28,6 +37,10 @@ export const DEFAULT_CLIENTS: DevClient[] = [
   { client_id: 'short-lived', client_secret: 'short-secret', scope: DEMO_SCOPES.join(' '), tokenTtl: 3 },
   // the edge authenticates with these credentials at the introspection endpoint
   { client_id: 'edge-gateway', client_secret: 'edge-secret' },
+  // client_secret_basic encodings (README "Authorization Servers")
+  { ...AWKWARD_CLIENT },
+  // the edge's own tokens for bearer-authenticated introspection
+  { client_id: 'edge-bearer', client_secret: 'edge-bearer-secret', scope: INTROSPECTION_SCOPE },
 ];
 
 export interface DevProviderOptions {
@@ -35,6 +48,8 @@ export interface DevProviderOptions {
   clients?: DevClient[];
   /** public JWKs of clients that authenticate with private_key_jwt, by client_id */
   privateKeyJwtClients?: Record<string, { keys: object[] }>;
+  /** RFC 9701: answer introspection with a signed JWT when asked (Accept: application/token-introspection+jwt) */
+  jwtIntrospection?: boolean;
 }
 
 export async function createDevProvider(options: DevProviderOptions): Promise<Provider> {
@@ -65,7 +80,7 @@ export async function createDevProvider(options: DevProviderOptions): Promise<Pr
   return new Provider(options.issuer, {
     adapter: MapAdapter,
     clients: clientMetadata,
-    scopes: [...DEMO_SCOPES],
+    scopes: [...DEMO_SCOPES, INTROSPECTION_SCOPE],
     jwks: { keys: [signingJwk] },
     cookies: { keys: ['dev-as-cookie-key-not-a-secret'] },
     features: {
@@ -73,12 +88,15 @@ export async function createDevProvider(options: DevProviderOptions): Promise<Pr
       clientCredentials: { enabled: true },
       // any confidential client may introspect (the edge authenticates as one)
       introspection: { enabled: true, allowedPolicy: (_ctx: unknown, client: { clientAuthMethod: string }) => client.clientAuthMethod !== 'none' },
+      // RFC 9701 (--jwt-introspection): signed answers to callers that ask for them
+      jwtIntrospection: { enabled: options.jwtIntrospection === true },
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,
         useGrantedResource: () => false,
         getResourceServerInfo: (_ctx: unknown, resource: string) => {
+          if (resource === EDGE_JWT_RESOURCE) return { scope: DEMO_SCOPES.join(' '), accessTokenFormat: 'jwt', audience: EDGE_JWT_RESOURCE, jwt: { sign: { alg: 'RS256' } } };
           if (resource !== EDGE_RESOURCE) throw new Error('unknown resource');
           return { scope: DEMO_SCOPES.join(' '), accessTokenFormat: 'opaque', audience: EDGE_RESOURCE };
         },

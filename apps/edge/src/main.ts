@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { edgeConfigSchema, loadConfig, ConfigError } from '../../../libs/config/index.js';
 import { createLogger, createMetrics } from '../../../libs/observability/index.js';
 import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
-import { createAsClient, createIntrospectionCache } from '../../../libs/introspection/index.js';
+import { createAsClientFromConfig, createIntrospectionCache, createTokenLookupFromConfig } from '../../../libs/introspection/index.js';
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
 import { createEdgeApp } from './app.js';
 import { buildMinter, restartOnlyChanges } from './build-minter.js';
@@ -26,13 +26,10 @@ runMain('phantom edge', async () => {
     logger.warn({ kid: keys.active.kid }, 'DEVELOPMENT MODE: signing with a generated key that dies with this process; never use this in production');
   }
   const as = config.authorizationServer;
-  const privateKey = as.clientAuth === 'private_key_jwt'
-    ? await loadPrivateKey(as.privateKeyFile!, { alg: as.privateKeyAlg, field: 'authorizationServer.privateKeyFile', configFile: file })
+  const privateKey = as.privateKeyFile && [as.clientAuth, as.bearer?.tokenEndpointAuth].includes('private_key_jwt')
+    ? await loadPrivateKey(as.privateKeyFile, { alg: as.privateKeyAlg, field: 'authorizationServer.privateKeyFile', configFile: file })
     : undefined;
-  const asClient = createAsClient({
-    issuer: as.issuer, clientId: as.clientId, clientSecret: as.clientSecret, clientAuth: as.clientAuth,
-    privateKey: privateKey && { key: privateKey.privateKey, kid: privateKey.kid }, timeoutMs: as.timeoutMs, allowHttp: as.allowHttp,
-  });
+  const asClient = createAsClientFromConfig(as, privateKey && { key: privateKey.privateKey, kid: privateKey.kid });
   const causeOf = (err: Error) => String((err.cause as Error)?.message ?? err.message);
   if (values.check) {
     if (values.online) {
@@ -54,14 +51,14 @@ runMain('phantom edge', async () => {
     );
   };
   discover(0);
-  const introspection = createIntrospectionCache({
+  const introspection = createTokenLookupFromConfig(as, asClient, createIntrospectionCache({
     introspect: (token) => asClient.introspect(token),
     maxEntries: config.introspection.cacheMaxEntries,
     maxTtlSeconds: config.introspection.cacheMaxTtlSeconds,
     inactiveMaxEntries: config.introspection.inactiveCacheMaxEntries,
     inactiveTtlSeconds: config.introspection.inactiveCacheTtlSeconds,
     serveStaleSeconds: config.introspection.serveStaleSeconds,
-  });
+  }), config.introspection.cacheMaxEntries);
   const metrics = createMetrics('edge');
   const { stats: i } = introspection;
   metrics.counterFrom('phantom_introspection_cache_hits_total', 'Requests answered from the introspection cache', () => i.hits);
