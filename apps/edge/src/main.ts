@@ -8,7 +8,7 @@ import { edgeConfigSchema, loadConfig, ConfigError } from '../../../libs/config/
 import { createLogger, createMetrics } from '../../../libs/observability/index.js';
 import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
 import { createAsClient, createIntrospectionCache } from '../../../libs/introspection/index.js';
-import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
+import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig, withFallback } from '../../../libs/server/index.js';
 import { createEdgeApp } from './app.js';
 import { buildMinter, restartOnlyChanges } from './build-minter.js';
 
@@ -76,7 +76,7 @@ runMain('phantom edge', async () => {
   let draining = false;
   const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience };
   let edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance });
-  const running = await startServer(edge.app, { ...config.server, realm: config.realm }, logger, edge.handle);
+  const running = await startServer(withFallback(edge.handle, edge.app), { ...config.server, realm: config.realm }, logger);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('edge'),
     checks: () => ({ authorizationServerDiscovered: asClient.discovered, notDraining: !draining }),
@@ -94,7 +94,7 @@ runMain('phantom edge', async () => {
         keys.replace(await loadSigningKeys({ configFile: file, keys: next.keys.signing, generate: false, algorithm: next.minting.algorithm }));
       }
       const nextEdge = createEdgeApp({ config: next, logger, metrics, introspection, minter: buildMinter(next, file, keys, mintStats), keys, acceptance });
-      running.swap(nextEdge.app, nextEdge.handle);
+      running.swap(withFallback(nextEdge.handle, nextEdge.app));
       const previous = edge;
       edge = nextEdge;
       config = next;

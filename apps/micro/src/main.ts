@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, microConfigSchema } from '../../../libs/config
 import { createLogger, createMetrics } from '../../../libs/observability/index.js';
 import { loadDecryptionKey } from '../../../libs/keys/index.js';
 import { createJwksCache, createVerifier } from '../../../libs/verification/index.js';
-import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
+import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig, withFallback } from '../../../libs/server/index.js';
 import { createMicroApp } from './app.js';
 import { buildThrottle, restartOnlyChanges } from './build-throttle.js';
 
@@ -61,7 +61,7 @@ runMain('phantom micro', async () => {
   let draining = false;
   const encryptionJwk = config.encryption?.publish ? decryption?.publicJwk : undefined;
   let micro = createMicroApp({ config, logger, metrics, verifier, throttle, encryptionJwk });
-  const running = await startServer(micro.app, { ...config.server, realm: config.realm }, logger, micro.handle);
+  const running = await startServer(withFallback(micro.handle, micro.app), { ...config.server, realm: config.realm }, logger);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('micro'),
     checks: () => ({ jwksLoaded: jwks.ready, notDraining: !draining }),
@@ -76,7 +76,7 @@ runMain('phantom micro', async () => {
       const ignored = restartOnlyChanges(config, next);
       const nextThrottle = buildThrottle(next, logger);
       const nextMicro = createMicroApp({ config: next, logger, metrics, verifier, throttle: nextThrottle, encryptionJwk });
-      running.swap(nextMicro.app, nextMicro.handle);
+      running.swap(withFallback(nextMicro.handle, nextMicro.app));
       const [previousMicro, previousThrottle] = [micro, throttle];
       [micro, throttle, config] = [nextMicro, nextThrottle, next];
       void previousMicro.close().then(() => previousThrottle.close());
