@@ -1,17 +1,45 @@
-import { watchFile, unwatchFile } from 'node:fs';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/index.js';
+
+export interface WatchOptions {
+  file: string;
+  logger: Logger;
+  /** how often the file is polled, in ms (default 1000) */
+  intervalMs?: number;
+  apply(): Promise<void>;
+  now?: () => number;
+}
+
+const digest = (file: string): string => {
+  try { return createHash('sha256').update(readFileSync(file)).digest('hex'); } catch { return 'unreadable'; }
+};
 
 /**
  * Re-applies a configuration file when it changes on disk (stat polling, which
  * survives editors that replace the file) and on SIGHUP. Reloads run one at a
- * time; a file that fails validation is refused with one log line naming the
- * problem, and the running configuration keeps serving.
+ * time, and one change reloads once however it was signalled: a file watch
+ * trigger reloads only content not tried yet; a SIGHUP reloads unless the same
+ * content was just tried (within one poll interval: the edit that SIGHUP
+ * announces). A refused file is logged in one line naming the problem, and
+ * the running configuration keeps serving.
  */
-export function watchConfig(options: { file: string; logger: Logger; intervalMs?: number; apply(): Promise<void> }): () => void {
+export function watchConfig(options: WatchOptions): () => void {
+  const interval = options.intervalMs ?? 1000;
+  const now = options.now ?? Date.now;
   let running: Promise<void> = Promise.resolve();
-  const reload = (why: string) => {
+  let tried = digest(options.file);
+  let triedAt = now();
+  const reload = (why: 'SIGHUP' | 'file changed') => {
     running = running.then(async () => {
+      const content = digest(options.file);
+      if (content === tried && (why === 'file changed' || now() - triedAt < interval)) {
+        options.logger.debug({ trigger: why }, 'configuration unchanged since the last reload; nothing to do');
+        return;
+      }
+      tried = content;
+      triedAt = now();
       try {
         await options.apply();
       } catch (err) {
@@ -22,7 +50,7 @@ export function watchConfig(options: { file: string; logger: Logger; intervalMs?
   };
   const onHup = () => reload('SIGHUP');
   process.on('SIGHUP', onHup);
-  watchFile(options.file, { interval: options.intervalMs ?? 1000 }, (curr, prev) => {
+  watchFile(options.file, { interval }, (curr, prev) => {
     if (curr.mtimeMs !== prev.mtimeMs || curr.size !== prev.size) reload('file changed');
   });
   return () => { process.off('SIGHUP', onHup); unwatchFile(options.file); };

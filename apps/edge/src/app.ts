@@ -7,7 +7,7 @@ import { acceptToken, type AcceptanceRules, type CachedIntrospection, type Intro
 import type { Minter } from '../../../libs/minting/index.js';
 import type { Keyring } from '../../../libs/keys/index.js';
 import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
-import { createUpstream, forwardHeaders, headerPolicy, type Upstream } from '../../../libs/proxy/index.js';
+import { createUpstreamPools, forwardHeaders, headerPolicy, type Upstream, type UpstreamPools } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
 
@@ -19,6 +19,8 @@ export interface EdgeDeps {
   acceptance: AcceptanceRules;
   minter: Minter;
   keys: Keyring;
+  /** the program's upstream pools, shared across reloads (a private set when absent) */
+  pools?: UpstreamPools;
   now?: () => number;
 }
 
@@ -36,10 +38,11 @@ type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream };
 export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: IncomingMessage, res: ServerResponse): boolean; close(): Promise<void> } {
   const { config, introspection, minter } = deps;
   const now = deps.now ?? Date.now;
+  const pools = deps.pools ?? createUpstreamPools();
   const upstreams = new Map<string, Upstream>();
   const routes = createRouteTable<Route>(config.routes.map((route) => {
     let upstream = upstreams.get(route.upstream);
-    if (!upstream) upstreams.set(route.upstream, upstream = createUpstream(route.upstream, config.upstream));
+    if (!upstream) upstreams.set(route.upstream, upstream = pools.acquire(route.upstream, config.upstream));
     return { ...route, upstream };
   }));
   const policy = headerPolicy(['authorization', ...config.stripHeaders], config.server.trustedProxies);
@@ -84,5 +87,10 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
   app.get(JWKS_PATH, (c) => c.body(deps.keys.jwksJson, 200, jwksHeaders));
   app.onError(lifecycle.onError);
 
-  return { app, handle, close: async () => { await Promise.all([...upstreams.values()].map((u) => u.close())); } };
+  /** once every request this pipeline admitted has finished, gives its pools back (closing those no longer used) */
+  const close = async () => {
+    await lifecycle.idle();
+    await Promise.all([...upstreams.values()].map((u) => pools.release(u)));
+  };
+  return { app, handle, close };
 }

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { edgeConfigSchema, loadConfig, ConfigError } from '../../../libs/config/index.js';
 import { createLogger, createMetrics } from '../../../libs/observability/index.js';
 import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
+import { createUpstreamPools } from '../../../libs/proxy/index.js';
 import { createAsClient, createIntrospectionCache } from '../../../libs/introspection/index.js';
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig, withFallback } from '../../../libs/server/index.js';
 import { createEdgeApp } from './app.js';
@@ -75,7 +76,8 @@ runMain('phantom edge', async () => {
 
   let draining = false;
   const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience };
-  let edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance });
+  const pools = createUpstreamPools();
+  let edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance, pools });
   const running = await startServer(withFallback(edge.handle, edge.app), { ...config.server, realm: config.realm }, logger);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('edge'),
@@ -88,12 +90,16 @@ runMain('phantom edge', async () => {
   const stopWatching = watchConfig({
     file, logger,
     apply: async () => {
+      // build everything first; a refusal anywhere here changes nothing observable
       const next = loadConfig(file, edgeConfigSchema, process.env);
       const ignored = restartOnlyChanges(config, next);
-      if (next.keys.signing.length > 0) {
-        keys.replace(await loadSigningKeys({ configFile: file, keys: next.keys.signing, generate: false, algorithm: next.minting.algorithm }));
-      }
-      const nextEdge = createEdgeApp({ config: next, logger, metrics, introspection, minter: buildMinter(next, file, keys, mintStats), keys, acceptance });
+      const nextKeys = next.keys.signing.length > 0
+        ? await loadSigningKeys({ configFile: file, keys: next.keys.signing, generate: false, algorithm: next.minting.algorithm })
+        : undefined;
+      const nextMinter = buildMinter(next, file, keys, mintStats); // reads the keyring when it signs
+      // then swap it all at once (synchronously: no request sees half of it)
+      if (nextKeys) keys.replace(nextKeys);
+      const nextEdge = createEdgeApp({ config: next, logger, metrics, introspection, minter: nextMinter, keys, acceptance, pools });
       running.swap(withFallback(nextEdge.handle, nextEdge.app));
       const previous = edge;
       edge = nextEdge;

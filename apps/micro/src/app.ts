@@ -5,7 +5,7 @@ import type { JWK, JWTPayload } from 'jose';
 import type { MicroConfig, MicroRouteConfig } from '../../../libs/config/index.js';
 import type { VerifiedToken, Verifier } from '../../../libs/verification/index.js';
 import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
-import { createUpstream, forwardHeaders, headerPolicy } from '../../../libs/proxy/index.js';
+import { createUpstreamPools, forwardHeaders, headerPolicy, type UpstreamPools } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
 import type { Admission, createThrottle } from '../../../libs/throttle/index.js';
@@ -21,6 +21,8 @@ export interface MicroDeps {
   throttle: Pick<Throttle, 'admit'>;
   /** this domain's public encryption key, published for the edge */
   encryptionJwk?: JWK | undefined;
+  /** the program's upstream pools, shared across reloads (a private set when absent) */
+  pools?: UpstreamPools;
 }
 
 type Env = { Bindings: HttpBindings };
@@ -36,7 +38,8 @@ const JWKS_HEADERS = { 'content-type': 'application/jwk-set+json', 'cache-contro
 export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: IncomingMessage, res: ServerResponse): boolean; close(): Promise<void> } {
   const { config, verifier } = deps;
   const routes = createRouteTable(config.routes);
-  const backend = createUpstream(config.backend, config.upstream);
+  const pools = deps.pools ?? createUpstreamPools();
+  const backend = pools.acquire(config.backend, config.upstream);
   const claimHeaders = claimHeaderMapper(config.claimHeaders);
   const policy = headerPolicy(['authorization', ...config.stripHeaders, ...claimHeaders.names], config.server.trustedProxies);
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
@@ -85,5 +88,10 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
   if (jwksBody) app.get(JWKS_PATH, (c) => c.body(jwksBody, 200, JWKS_HEADERS));
   app.onError(lifecycle.onError);
 
-  return { app, handle, close: () => backend.close() };
+  /** once every request this pipeline admitted has finished, gives its backend pool back */
+  const close = async () => {
+    await lifecycle.idle();
+    await pools.release(backend);
+  };
+  return { app, handle, close };
 }

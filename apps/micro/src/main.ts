@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, microConfigSchema } from '../../../libs/config/index.js';
 import { createLogger, createMetrics } from '../../../libs/observability/index.js';
 import { loadDecryptionKey } from '../../../libs/keys/index.js';
+import { createUpstreamPools } from '../../../libs/proxy/index.js';
 import { createJwksCache, createVerifier } from '../../../libs/verification/index.js';
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig, withFallback } from '../../../libs/server/index.js';
 import { createMicroApp } from './app.js';
@@ -60,7 +61,8 @@ runMain('phantom micro', async () => {
   metrics.gaugeFrom('phantom_redis_connected', '1 while rate limits are shared through Redis', () => (throttle.sharedLimits ? 1 : 0));
   let draining = false;
   const encryptionJwk = config.encryption?.publish ? decryption?.publicJwk : undefined;
-  let micro = createMicroApp({ config, logger, metrics, verifier, throttle, encryptionJwk });
+  const pools = createUpstreamPools();
+  let micro = createMicroApp({ config, logger, metrics, verifier, throttle, encryptionJwk, pools });
   const running = await startServer(withFallback(micro.handle, micro.app), { ...config.server, realm: config.realm }, logger);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('micro'),
@@ -74,8 +76,9 @@ runMain('phantom micro', async () => {
     apply: async () => {
       const next = loadConfig(file, microConfigSchema, process.env);
       const ignored = restartOnlyChanges(config, next);
-      const nextThrottle = buildThrottle(next, logger);
-      const nextMicro = createMicroApp({ config: next, logger, metrics, verifier, throttle: nextThrottle, encryptionJwk });
+      // unchanged routes keep their windows and in-flight counts; unchanged pools stay open
+      const nextThrottle = buildThrottle(next, logger, throttle);
+      const nextMicro = createMicroApp({ config: next, logger, metrics, verifier, throttle: nextThrottle, encryptionJwk, pools });
       running.swap(withFallback(nextMicro.handle, nextMicro.app));
       const [previousMicro, previousThrottle] = [micro, throttle];
       [micro, throttle, config] = [nextMicro, nextThrottle, next];
