@@ -204,12 +204,12 @@ export async function awayFromWindowEdge(windowMs: number, marginMs = 2000): Pro
   if (left < marginMs) await new Promise((r) => setTimeout(r, left + 50));
 }
 
-/** The admin URL a gateway printed in its `listening` line. */
+/** The admin URL a gateway printed in its ready line. */
 export function adminUrl(program: Program): string {
   for (const line of program.lines) {
     if (!line.startsWith('{')) continue;
-    const entry = JSON.parse(line) as { msg?: string; admin?: string };
-    if (entry.msg === 'listening' && entry.admin) return entry.admin;
+    const entry = JSON.parse(line) as { ready?: boolean; admin?: string };
+    if (entry.ready === true && entry.admin) return entry.admin;
   }
   throw new Error(`${program.name} has no admin listener`);
 }

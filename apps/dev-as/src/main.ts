@@ -51,7 +51,7 @@ server.listen(Number(values.port), values.host, async () => {
   }));
   const provider = await createDevProvider({ issuer, privateKeyJwtClients });
   handler = provider.callback();
-  process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), name: 'dev-as', msg: 'listening', url: issuer }) + '\n');
+  process.stdout.write(JSON.stringify({ ready: true, program: 'dev-as', url: issuer }) + '\n');
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

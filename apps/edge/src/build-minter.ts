@@ -18,9 +18,3 @@ export function buildMinter(config: EdgeConfig, file: string, keys: Keyring, sta
     passThroughClaims: config.minting.passThroughClaims, maxEntries: config.minting.cacheMaxEntries, encryption, stats,
   });
 }
-
-/** Top-level settings a reload cannot change (they shape listeners and long-lived clients). */
-export function restartOnlyChanges(before: EdgeConfig, after: EdgeConfig): string[] {
-  const keys = ['server', 'admin', 'authorizationServer', 'introspection', 'issuer', 'realm', 'logging'] as const;
-  return keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
-}

@@ -19,9 +19,3 @@ export function buildThrottle(config: MicroConfig, logger: Logger, previous?: Th
     previous,
   });
 }
-
-/** Top-level settings a reload cannot change (they shape listeners, keys and long-lived clients). */
-export function restartOnlyChanges(before: MicroConfig, after: MicroConfig): string[] {
-  const keys = ['server', 'admin', 'audience', 'jwks', 'verification', 'encryption', 'realm', 'logging'] as const;
-  return keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
-}

@@ -20,5 +20,5 @@ const dataPath = (req: IncomingMessage, res: ServerResponse) => {
 };
 const logger = createLogger({ name: 'forwarder', level: 'info' });
 const running = await startServer(dataPath, { host: '127.0.0.1', port: Number(process.argv[3] ?? 0), maxHeaderBytes: 16384, keepAliveTimeoutMs: 65_000, headersTimeoutMs: 10_000, realm: 'bench' }, logger);
-logger.info({ url: running.url }, 'listening');
+process.stdout.write(`${JSON.stringify({ ready: true, program: 'forwarder', url: running.url })}\n`);
 process.on('SIGTERM', () => process.exit(0));
