@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adminSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+import { adminSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
 
 const authorizationServer = z.strictObject({
   /** the AS issuer; its metadata is discovered (RFC 8414, then OpenID discovery) */
@@ -50,6 +50,8 @@ export const edgeConfigSchema = z.strictObject({
     maxTokenLength: z.number().int().positive().default(4096),
     /** keep serving an expired cache entry this long while the AS is unreachable (0 = off; see README) */
     serveStaleSeconds: z.number().int().nonnegative().default(0),
+    /** tolerance for the introspected `exp`/`nbf` against this host's clock */
+    clockSkewSeconds: z.number().int().nonnegative().max(300).default(0),
   }).prefault({}),
   minting: z.strictObject({
     ttlSeconds: z.number().int().positive().max(3600).default(60),
@@ -76,12 +78,15 @@ export const edgeConfigSchema = z.strictObject({
       jwksUrl: httpUrl.optional(),
       alg: keyManagementAlgorithm.default('ECDH-ES+A256KW'),
       enc: z.enum(['A256GCM']).default('A256GCM'),
+      /** fetching the recipient's JWKS (jwksUrl): timeout, and how long its key is reused */
+      jwksTimeoutMs: z.number().int().positive().default(2000),
+      jwksMaxAgeSeconds: z.number().int().positive().default(300),
     }).refine((e) => (e.keyFile === undefined) !== (e.jwksUrl === undefined), { message: 'give exactly one of keyFile and jwksUrl' }).optional(),
   })),
   routes: z.array(z.strictObject({
     ...routeBase,
     /** the micro gateway that serves this route */
-    upstream: httpUrl,
+    upstream: upstreamUrl,
     audience: z.string().min(1),
     stripPrefix: z.boolean().default(false),
   })).min(1),
@@ -89,6 +94,7 @@ export const edgeConfigSchema = z.strictObject({
   stripHeaders: stripHeadersSchema,
   logging: loggingSchema.prefault({}),
 }).superRefine((config, ctx) => {
+  uniqueRouteNames(config.routes, ctx);
   config.routes.forEach((route, i) => {
     if (!(route.audience in config.audiences)) {
       ctx.addIssue({ code: 'custom', path: ['routes', i, 'audience'], message: `audience "${route.audience}" is not declared under audiences` });

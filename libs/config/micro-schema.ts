@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
 
 const rate = z.strictObject({ limit: z.number().int().positive(), per: durationMs });
 
 export const microConfigSchema = z.strictObject({
-  development: z.boolean().default(false),
   server: serverSchema.prefault({}),
   admin: adminSchema.prefault({}),
   realm: z.string().default('phantom-micro'),
@@ -41,9 +40,11 @@ export const microConfigSchema = z.strictObject({
     alg: keyManagementAlgorithm.default('ECDH-ES+A256KW'),
     /** publish the public half at /.well-known/jwks.json for the edge */
     publish: z.boolean().default(true),
+    /** `Cache-Control: max-age` of the published key at /.well-known/jwks.json */
+    jwksMaxAgeSeconds: z.number().int().nonnegative().default(300),
   }).optional(),
   /** the backend this micro gateway protects */
-  backend: httpUrl,
+  backend: upstreamUrl,
   /** pass the verified JWT on to the backend in Authorization */
   forwardJwt: z.boolean().default(true),
   /** claim → header, for backends that do not verify JWTs */
@@ -67,6 +68,8 @@ export const microConfigSchema = z.strictObject({
       /** when Redis is unreachable: false → local limits per instance; true → 503 */
       failClosed: z.boolean().default(false),
       connectTimeoutMs: z.number().int().positive().default(1000),
+      /** an idle limiter's state expires from Redis after this long */
+      idleTimeoutMs: z.number().int().positive().default(600_000),
     }).optional(),
     /** per-client counters kept in memory (LRU); memory stays bounded */
     maxClients: z.number().int().positive().default(100_000),
@@ -74,7 +77,7 @@ export const microConfigSchema = z.strictObject({
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,
   logging: loggingSchema.prefault({}),
-});
+}).superRefine((config, ctx) => { uniqueRouteNames(config.routes, ctx); });
 
 export type MicroConfig = z.output<typeof microConfigSchema>;
 export type MicroRouteConfig = MicroConfig['routes'][number];

@@ -72,6 +72,21 @@ export const routeBase = {
   scopeMode: z.enum(['any', 'all']).default('all'),
 };
 
+/**
+ * The URL of an upstream (edge route) or backend (micro). TLS to upstreams is not built yet: this one
+ * check refuses https:// until it is (lift it here when libs/proxy speaks TLS).
+ */
+export const upstreamUrl = httpUrl.refine((url) => url.startsWith('http:'), 'https upstreams are not supported yet; use an http:// URL (TLS to upstreams is planned)');
+
+/** Route names identify limits, metrics and logs: two routes may not share one. */
+export function uniqueRouteNames(routes: readonly { name: string }[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  routes.forEach((route, i) => {
+    if (seen.has(route.name)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `route name "${route.name}" is used twice` });
+    seen.add(route.name);
+  });
+}
+
 export const signingAlgorithm = z.enum(['ES256', 'EdDSA', 'RS256', 'PS256']);
 
 export const keyManagementAlgorithm = z.enum(['ECDH-ES+A256KW', 'RSA-OAEP-256']);

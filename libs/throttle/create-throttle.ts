@@ -14,7 +14,7 @@ export interface ThrottleOptions {
   routes: Readonly<Record<string, RouteThrottle>>;
   /** most per-client counters kept in memory (LRU) */
   maxClients: number;
-  redis?: { url: string; prefix: string; failClosed: boolean; connectTimeoutMs: number } | undefined;
+  redis?: { url: string; prefix: string; failClosed: boolean; connectTimeoutMs: number; idleTimeoutMs: number } | undefined;
   logger: Logger;
   now?: () => number;
   /**
@@ -96,7 +96,7 @@ export function createThrottle(options: ThrottleOptions): Throttle {
   }));
   const redisSignature = JSON.stringify(options.redis ?? null);
   const keepRedis = carried !== undefined && carried.redisSignature === redisSignature;
-  const clustered = keepRedis ? carried.clustered : options.redis ? createClusteredReservoirs({ ...options.redis, idleTimeoutMs: 600_000 }) : undefined;
+  const clustered = keepRedis ? carried.clustered : options.redis ? createClusteredReservoirs(options.redis) : undefined;
   if (keepRedis) carried.handedOver = true;
   const link: ThrottleState['link'] = keepRedis ? carried.link : { shared: undefined }; // unknown until Redis first answers or fails
   if (!keepRedis) clustered?.onStatus((connected: boolean) => {

@@ -10,7 +10,7 @@ export function buildMinter(config: EdgeConfig, file: string, keys: Keyring, sta
     const fromFile = e.keyFile ? loadPublicKey(e.keyFile, { field: `audiences.${audience}.encryption.keyFile`, configFile: file }) : undefined;
     encryption[audience] = {
       alg: e.alg, enc: e.enc,
-      recipient: fromFile ? () => fromFile : recipientFromJwks(e.jwksUrl!, e.alg, { timeoutMs: 2000, maxAgeSeconds: 300 }),
+      recipient: fromFile ? () => fromFile : recipientFromJwks(e.jwksUrl!, e.alg, { timeoutMs: e.jwksTimeoutMs, maxAgeSeconds: e.jwksMaxAgeSeconds }),
     };
   }
   return createMinter({

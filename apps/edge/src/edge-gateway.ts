@@ -44,7 +44,7 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
     metrics.counterFrom('phantom_mints_total', 'JWTs signed', () => mintStats.signatures);
     metrics.counterFrom('phantom_mint_cache_hits_total', 'Requests served a cached JWT', () => mintStats.hits);
     metrics.gaugeFrom('phantom_introspection_cache_entries', 'Entries in the introspection caches', () => introspection.size);
-    const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience };
+    const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience, clockSkewSeconds: config.introspection.clockSkewSeconds };
     let first = true;
 
     return {

@@ -28,7 +28,6 @@ export interface MicroDeps {
 type Env = { Bindings: HttpBindings };
 
 const JWKS_PATH = '/.well-known/jwks.json';
-const JWKS_HEADERS = { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' };
 
 /**
  * The micro gateway: verifies the edge's JWT, checks the route's scopes and
@@ -85,7 +84,8 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
   });
 
   const app = new Hono<Env>();
-  if (jwksBody) app.get(JWKS_PATH, (c) => c.body(jwksBody, 200, JWKS_HEADERS));
+  const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.encryption?.jwksMaxAgeSeconds ?? 300}` };
+  if (jwksBody) app.get(JWKS_PATH, (c) => c.body(jwksBody, 200, jwksHeaders));
   app.onError(lifecycle.onError);
 
   /** once every request this pipeline admitted has finished, gives its backend pool back */
