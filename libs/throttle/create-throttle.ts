@@ -137,7 +137,7 @@ export function createThrottle(options: ThrottleOptions): Throttle {
     const takes: Take[] = [];
     for (const policy of route.policies) {
       const id = policy.perClient ? `${routeName}:c:${clientKey}` : `${routeName}:r`;
-      let result;
+      let result: Awaited<ReturnType<NonNullable<typeof clustered>['take']>>;
       try {
         result = await clustered!.take(id, policy.rule);
       } catch {
