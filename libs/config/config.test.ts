@@ -111,3 +111,22 @@ test('values a user sets have defaults in the schema (clock skew, recipient JWKS
   assert.equal(micro.encryption!.jwksMaxAgeSeconds, 300);
   assert.equal(micro.throttle.redis!.idleTimeoutMs, 600_000);
 });
+
+test('the README configuration tables are what the schemas describe (run `npm run schema` after a change)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { configTable, jsonSchemas, withConfigTable } = await import('./index.js');
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  for (const [name, schema] of Object.entries(jsonSchemas())) {
+    assert.equal(withConfigTable(readme, name, configTable(schema)), readme, `README.md's ${name} table is stale`);
+  }
+});
+
+test('the configuration tables: one row per setting with its type, default and description', async () => {
+  const { configTable, jsonSchemas } = await import('./index.js');
+  const edge = configTable(jsonSchemas().edge);
+  assert.match(edge, /^\| `authorizationServer\.timeoutMs` \| integer \| `2000` \| introspection timeout; past it the client gets 503 \|$/m);
+  assert.match(edge, /^\| `routes\[\]\.name` \| string \| required \| route name, used in limits, metrics and logs \(unique\) \|$/m);
+  assert.match(edge, /^\| `introspection\.serveStaleSeconds` \| integer \| `0` \| /m);
+  assert.match(edge, /^\| `keys\.jwksMaxAgeSeconds` \| /m);
+  assert.match(configTable(jsonSchemas().micro), /^\| `encryption\.publish` \| boolean \| `true` \| /m);
+});

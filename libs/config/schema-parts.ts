@@ -17,31 +17,26 @@ export const durationMs = z.union([z.number().nonnegative(), z.string()]).transf
 });
 
 export const serverSchema = z.strictObject({
-  host: z.string().default('127.0.0.1'),
-  port: z.number().int().min(0).max(65535).default(8080),
-  /** peers whose `Forwarded`/`X-Forwarded-*` headers are believed (exact IP addresses) */
-  trustedProxies: z.array(z.string()).default([]),
-  /** largest request head accepted; larger → 431 */
-  maxHeaderBytes: z.number().int().min(1024).max(65536).default(16384),
-  keepAliveTimeoutMs: z.number().int().positive().default(5000),
-  /** time a client has to send its complete request head */
-  headersTimeoutMs: z.number().int().positive().default(10_000),
-  /** on SIGTERM/SIGINT, how long in-flight requests may take to finish */
-  drainTimeoutMs: z.number().int().nonnegative().default(10_000),
+  host: z.string().default('127.0.0.1').describe('address the listener binds'),
+  port: z.number().int().min(0).max(65535).default(8080).describe('port of the data listener (0: any free port)'),
+  trustedProxies: z.array(z.string()).default([]).describe('peers whose `Forwarded`/`X-Forwarded-*` headers are believed (exact IP addresses)'),
+  maxHeaderBytes: z.number().int().min(1024).max(65536).default(16384).describe('largest request head accepted; larger → 431'),
+  keepAliveTimeoutMs: z.number().int().positive().default(5000).describe('idle keep-alive connections are closed after this long'),
+  headersTimeoutMs: z.number().int().positive().default(10_000).describe('time a client has to send its complete request head'),
+  drainTimeoutMs: z.number().int().nonnegative().default(10_000).describe('on SIGTERM/SIGINT, how long in-flight requests may take to finish'),
 });
 
 /** the admin listener: /healthz, /readyz, /metrics, /version (keep it off the public interface) */
 export const adminSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  host: z.string().default('127.0.0.1'),
-  port: z.number().int().min(0).max(65535).default(9901),
+  enabled: z.boolean().default(true).describe('serve the admin listener'),
+  host: z.string().default('127.0.0.1').describe('address the admin listener binds (keep it private)'),
+  port: z.number().int().min(0).max(65535).default(9901).describe('port of the admin listener (0: any free port)'),
 });
 
 export const upstreamSchema = z.strictObject({
-  connectTimeoutMs: z.number().int().positive().default(2000),
-  /** time until the upstream's response headers arrive; longer → 504 */
-  responseTimeoutMs: z.number().int().positive().default(30_000),
-  maxSockets: z.number().int().positive().default(256),
+  connectTimeoutMs: z.number().int().positive().default(2000).describe('upstream connect timeout; past it → 502'),
+  responseTimeoutMs: z.number().int().positive().default(30_000).describe('time until the upstream\'s response headers arrive; longer → 504'),
+  maxSockets: z.number().int().positive().default(256).describe('most connections to one upstream'),
 });
 
 /**
@@ -53,23 +48,21 @@ export const stripHeadersSchema = z.array(z.string().regex(/^[A-Za-z0-9-]+\*?$/,
   .default(['x-auth-*', 'x-phantom-*', 'x-http-method-override', 'x-http-method', 'x-method-override']);
 
 export const loggingSchema = z.strictObject({
-  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** one JSON line per request */
-  accessLog: z.boolean().default(true),
-  /** human-readable lines (pino-pretty) for a terminal in development; JSON otherwise */
-  pretty: z.boolean().default(false),
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
+  accessLog: z.boolean().default(true).describe('one JSON line per request'),
+  pretty: z.boolean().default(false).describe('human-readable lines (pino-pretty) for a terminal in development; JSON otherwise'),
 });
 
 const METHOD = z.string().regex(/^[A-Z]+$/, 'expected an upper-case HTTP method such as GET');
 
 /** What every route has, in both programs. */
 export const routeBase = {
-  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a name of letters, digits, "_", "." or "-"'),
-  host: z.string().optional(),
-  pathPrefix: z.string().regex(/^\/[^?#]*$/, 'expected a path starting with "/"'),
-  methods: z.array(METHOD).min(1).optional(),
-  scopes: z.array(z.string().min(1)).default([]),
-  scopeMode: z.enum(['any', 'all']).default('all'),
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a name of letters, digits, "_", "." or "-"').describe('route name, used in limits, metrics and logs (unique)'),
+  host: z.string().optional().describe('Host header the route is limited to'),
+  pathPrefix: z.string().regex(/^\/[^?#]*$/, 'expected a path starting with "/"').describe('path prefix, matched at segment boundaries; the longest wins'),
+  methods: z.array(METHOD).min(1).optional().describe('methods allowed (HEAD follows GET); others → 405'),
+  scopes: z.array(z.string().min(1)).default([]).describe('scopes the token must have (see scopeMode)'),
+  scopeMode: z.enum(['any', 'all']).default('all').describe('all: every scope; any: at least one'),
 };
 
 /**

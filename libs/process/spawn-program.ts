@@ -46,7 +46,7 @@ export function spawnProgram(options: SpawnOptions): Promise<Program> {
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${options.name} did not start in time:\n${lines.join('\n')}`)); }, options.timeoutMs ?? 15_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${options.name} did not start in time:\n${lines.join('\n')}`)); }, options.timeoutMs ?? 30_000);
     let started = false;
     const onLine = (line: string) => {
       lines.push(line);

@@ -1,4 +1,4 @@
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/index.js';
@@ -12,13 +12,19 @@ export interface WatchOptions {
   now?: () => number;
 }
 
+/** what a poll compares: modification time and size (cheap), then the content's digest decides */
+const stamp = (file: string): string => {
+  try { const s = statSync(file); return `${s.mtimeMs}:${s.size}`; } catch { return 'missing'; }
+};
+
 const digest = (file: string): string => {
   try { return createHash('sha256').update(readFileSync(file)).digest('hex'); } catch { return 'unreadable'; }
 };
 
 /**
  * Re-applies a configuration file when it changes on disk (stat polling, which
- * survives editors that replace the file) and on SIGHUP. Reloads run one at a
+ * survives editors that replace the file; the baseline is taken synchronously
+ * here, so an edit right after start is not missed) and on SIGHUP. Reloads run one at a
  * time, and one change reloads once however it was signalled: a file watch
  * trigger reloads only content not tried yet; a SIGHUP reloads unless the same
  * content was just tried (within one poll interval: the edit that SIGHUP
@@ -50,8 +56,11 @@ export function watchConfig(options: WatchOptions): () => void {
   };
   const onHup = () => reload('SIGHUP');
   process.on('SIGHUP', onHup);
-  watchFile(options.file, { interval }, (curr, prev) => {
-    if (curr.mtimeMs !== prev.mtimeMs || curr.size !== prev.size) reload('file changed');
-  });
-  return () => { process.off('SIGHUP', onHup); unwatchFile(options.file); };
+  let seen = stamp(options.file);
+  const poll = setInterval(() => {
+    const now = stamp(options.file);
+    if (now !== seen) { seen = now; reload('file changed'); }
+  }, interval);
+  poll.unref();
+  return () => { process.off('SIGHUP', onHup); clearInterval(poll); };
 }
