@@ -7,4 +7,5 @@ export { versionInfo } from './version.js';
 export { watchConfig } from './config-reloader.js';
 export { createDataPath, type DataPathOptions } from './data-path.js';
 export { withFallback } from './with-fallback.js';
+export { createControlPlane } from './control-plane.js';
 export { runGateway, changedKeys, type GatewayConfig, type GatewayDefinition, type GatewayContext, type Pipeline, type Runtime } from './run-gateway.js';

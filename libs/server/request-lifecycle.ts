@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { isGatewayError, toResponse, writeError } from '../errors/index.js';
+import { isGatewayError, writeError } from '../errors/index.js';
 import { createRequestLog, type RequestRecord } from '../observability/index.js';
 import { requestIdOf } from '../proxy/index.js';
 import { continueTrace, type Metrics } from '../observability/index.js';
@@ -59,11 +59,6 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
     fail(res: ServerResponse, record: RequestRecord, err: unknown): void {
       note(record, err);
       writeError(res, err, options.realm, { 'x-request-id': record.requestId });
-    },
-    /** Hono's onError, for the routes the Hono app serves (no request record there) */
-    onError(err: Error): Response {
-      note(undefined, err);
-      return toResponse(err, options.realm);
     },
   };
 }

@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Hono } from 'hono';
-import type { HttpBindings } from '@hono/node-server';
+import type { Hono } from 'hono';
 import type { JWK, JWTPayload } from 'jose';
 import type { MicroConfig, MicroRouteConfig } from '../../../libs/config/index.js';
 import type { VerifiedToken, Verifier } from '../../../libs/verification/index.js';
 import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
 import { createUpstreamPools, forwardHeaders, headerPolicy, type UpstreamPools } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
-import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
+import { createControlPlane, createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
 import type { Admission, createThrottle } from '../../../libs/throttle/index.js';
 
 type Throttle = ReturnType<typeof createThrottle>;
@@ -25,8 +24,6 @@ export interface MicroDeps {
   pools?: UpstreamPools;
 }
 
-type Env = { Bindings: HttpBindings };
-
 const JWKS_PATH = '/.well-known/jwks.json';
 
 /**
@@ -34,7 +31,7 @@ const JWKS_PATH = '/.well-known/jwks.json';
  * forwards to its backend. A repeated JWT is served from the verified-token
  * cache synchronously.
  */
-export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: IncomingMessage, res: ServerResponse): boolean; close(): Promise<void> } {
+export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: IncomingMessage, res: ServerResponse): boolean; close(): Promise<void> } {
   const { config, verifier } = deps;
   const routes = createRouteTable(config.routes);
   const pools = deps.pools ?? createUpstreamPools();
@@ -83,10 +80,8 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
     authorize,
   });
 
-  const app = new Hono<Env>();
   const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.encryption?.jwksMaxAgeSeconds ?? 300}` };
-  if (jwksBody) app.get(JWKS_PATH, (c) => c.body(jwksBody, 200, jwksHeaders));
-  app.onError(lifecycle.onError);
+  const app = createControlPlane(config.realm, jwksBody ? { [JWKS_PATH]: (c) => c.body(jwksBody, 200, jwksHeaders) } : {});
 
   /** once every request this pipeline admitted has finished, gives its backend pool back */
   const close = async () => {
