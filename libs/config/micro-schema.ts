@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SIGNING_ALGORITHMS } from '../keys/algorithms.js';
 import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
 
 const rate = z.strictObject({ limit: z.number().int().positive(), per: durationMs });
@@ -18,7 +19,7 @@ export const microConfigSchema = z.strictObject({
   }),
   verification: z.strictObject({
     issuer: z.string().min(1).describe('the edge\'s issuer: `iss` must equal it'),
-    algorithms: z.array(signingAlgorithm).min(1).default(['ES256', 'EdDSA', 'RS256', 'PS256']).describe('signature algorithms accepted'),
+    algorithms: z.array(signingAlgorithm).min(1).default([...SIGNING_ALGORITHMS]).describe('signature algorithms accepted'),
     clockSkewSeconds: z.number().int().nonnegative().max(300).default(5).describe('tolerance for exp/nbf/iat'),
     maxLifetimeSeconds: z.number().int().positive().default(300).describe('the longest `exp − iat` accepted'),
     cacheMaxEntries: z.number().int().positive().default(100_000).describe('most verified JWTs kept'),

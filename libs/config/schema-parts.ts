@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KEY_MANAGEMENT_ALGORITHMS, SIGNING_ALGORITHMS } from '../keys/algorithms.js';
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: (issue) => (issue.code === 'invalid_format' ? 'expected an http(s) URL' : undefined) });
 
@@ -80,6 +81,6 @@ export function uniqueRouteNames(routes: readonly { name: string }[], ctx: z.Ref
   });
 }
 
-export const signingAlgorithm = z.enum(['ES256', 'EdDSA', 'RS256', 'PS256']);
+export const signingAlgorithm = z.enum(SIGNING_ALGORITHMS);
 
-export const keyManagementAlgorithm = z.enum(['ECDH-ES+A256KW', 'RSA-OAEP-256']);
+export const keyManagementAlgorithm = z.enum(KEY_MANAGEMENT_ALGORITHMS);

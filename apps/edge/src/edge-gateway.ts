@@ -2,6 +2,7 @@ import { ConfigError, edgeConfigSchema, type EdgeConfig } from '../../../libs/co
 import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
 import { createAsClient, createIntrospectionCache } from '../../../libs/introspection/index.js';
 import { withFallback, type GatewayDefinition } from '../../../libs/server/index.js';
+import { backoffMs } from '../../../libs/retry/backoff.js';
 import { createEdgeApp } from './app.js';
 import { buildMinter } from './build-minter.js';
 
@@ -70,7 +71,7 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
             (metadata) => logger.info({ issuer: as.issuer, introspection_endpoint: metadata.introspection_endpoint }, 'authorization server discovered'),
             (err: Error) => {
               if (attempt === 0) logger.warn({ issuer: as.issuer, cause: causeOf(err) }, 'authorization server discovery failed; retrying');
-              setTimeout(() => { if (!asClient.discovered) discover(attempt + 1); }, Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5))).unref();
+              setTimeout(() => { if (!asClient.discovered) discover(attempt + 1); }, backoffMs(attempt)).unref();
             },
           );
         };
