@@ -227,3 +227,12 @@ export async function metric(program: Program, name: string, labels: Record<stri
   }
   return sum;
 }
+
+/** Waits (polling, up to timeoutMs) until `count()` reaches `n`: "traffic has flowed", without sleeping a guess. */
+export async function untilCount(count: () => number, n: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (count() < n) {
+    if (Date.now() > deadline) throw new Error(`count stayed at ${count()}, expected ${n}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
