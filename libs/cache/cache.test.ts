@@ -1,10 +1,13 @@
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { createSingleFlight, tokenHash } from './index.js';
 
 test('tokenHash is SHA-256 base64url and does not contain the token', () => {
   const h = tokenHash('secret-token-value');
   assert.match(h, /^[A-Za-z0-9_-]{43}$/);
+  assert.equal(h, createHash('sha256').update('secret-token-value').digest('base64url'));
+  assert.ok(!h.includes('secret') && !h.includes('token'));
   assert.equal(h, tokenHash('secret-token-value'));
   assert.notEqual(h, tokenHash('secret-token-valuf'));
 });

@@ -1,60 +1,42 @@
 import { z } from 'zod';
-import { adminSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+import { adminSchema, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
 
 const clientAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
 
 const authorizationServer = z.strictObject({
-  /** the AS issuer; its metadata is discovered (RFC 8414, then OpenID discovery) unless introspectionEndpoint is set */
-  issuer: httpUrl,
-  /** skip discovery: introspect here (see README "Authorization Servers") */
-  introspectionEndpoint: httpUrl.optional(),
-  /** without discovery: the token endpoint, for clientAuth bearer */
-  tokenEndpoint: httpUrl.optional(),
-  /** without discovery: the AS's JWKS, for signed introspection answers (jwtResponse) */
-  jwksUri: httpUrl.optional(),
-  /** rediscover the metadata this often, in the background (0 = never) */
-  metadataRefreshSeconds: z.number().int().nonnegative().default(3600),
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1).optional(),
-  clientAuth: z.enum([...clientAuthMethod.options, 'bearer']).default('client_secret_basic'),
+  issuer: httpUrl.describe('the AS issuer; its metadata is discovered (RFC 8414, then OpenID discovery) unless introspectionEndpoint is set'),
+  introspectionEndpoint: httpUrl.optional().describe('skip discovery: introspect here (see README "Authorization Servers")'),
+  tokenEndpoint: httpUrl.optional().describe('without discovery: the token endpoint, for clientAuth bearer'),
+  jwksUri: httpUrl.optional().describe('without discovery: the AS\'s JWKS, for signed introspection answers (jwtResponse)'),
+  metadataRefreshSeconds: z.number().int().nonnegative().default(3600).describe('rediscover the metadata this often, in the background (0 = never)'),
+  clientId: z.string().min(1).describe('the client id the edge authenticates with at the AS'),
+  clientSecret: z.string().min(1).optional().describe('its secret (client_secret_basic, client_secret_post); use ${VAR} for secrets'),
+  clientAuth: z.enum([...clientAuthMethod.options, 'bearer']).default('client_secret_basic').describe('client authentication at the introspection endpoint (bearer: a token of its own, see bearer)'),
   clientSecretBasic: z.strictObject({
-    /** minimal: encode only % + (and : in the id); form: RFC 6749 §2.3.1; raw: no encoding */
-    encoding: z.enum(['minimal', 'form', 'raw']).default('minimal'),
+    encoding: z.enum(['minimal', 'form', 'raw']).default('minimal').describe('minimal: encode only % + (and : in the id); form: RFC 6749 §2.3.1; raw: no encoding'),
   }).prefault({}),
-  /** clientAuth bearer: the edge's own token, by client credentials */
   bearer: z.strictObject({
-    /** the scope the AS requires of introspection callers */
-    scope: z.string().min(1),
-    /** how the edge authenticates at the token endpoint */
-    tokenEndpointAuth: clientAuthMethod.default('client_secret_basic'),
-    /** renew the token this long before it expires */
-    renewBeforeSeconds: z.number().int().nonnegative().default(60),
-  }).optional(),
-  /** PEM (PKCS#8) or JWK file of the private key, for private_key_jwt */
-  privateKeyFile: z.string().optional(),
+    scope: z.string().min(1).describe('the scope the AS requires of introspection callers'),
+    tokenEndpointAuth: clientAuthMethod.default('client_secret_basic').describe('how the edge authenticates at the token endpoint'),
+    renewBeforeSeconds: z.number().int().nonnegative().default(60).describe('renew the token this long before it expires'),
+  }).optional().describe('clientAuth bearer: the edge\'s own token, by client credentials'),
+  privateKeyFile: z.string().optional().describe('PEM (PKCS#8) or JWK file of the private key, for private_key_jwt'),
   privateKeyAlg: signingAlgorithm.default('ES256'),
-  /** RFC 9701 signed introspection answers: auto (when the metadata offers them), require, off */
-  jwtResponse: z.enum(['auto', 'require', 'off']).default('auto'),
-  /** answer shapes outside RFC 7662, accepted only when switched on */
+  jwtResponse: z.enum(['auto', 'require', 'off']).default('auto').describe('RFC 9701 signed introspection answers: auto (when the metadata offers them), require, off'),
   tolerate: z.strictObject({
-    scopeArray: z.boolean().default(false),
-    spaceSeparatedAudience: z.boolean().default(false),
-  }).prefault({}),
-  /** RFC 9068 JWT access tokens from this AS validated locally (off: every token is introspected) */
+    scopeArray: z.boolean().default(false).describe('accept `scope` as a JSON array'),
+    spaceSeparatedAudience: z.boolean().default(false).describe('read a string `aud` as space-separated audiences'),
+  }).prefault({}).describe('answer shapes outside RFC 7662, accepted only when switched on'),
   jwtAccessTokens: z.strictObject({
-    enabled: z.boolean().default(false),
-    /** always: also introspect a locally valid JWT (sees revocation); never: local validation only */
-    introspect: z.enum(['never', 'always']).default('never'),
-    algorithms: z.array(z.enum(['RS256', 'PS256', 'ES256', 'EdDSA'])).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
-    clockSkewSeconds: z.number().int().nonnegative().default(5),
-    /** the longest exp − iat accepted */
-    maxLifetimeSeconds: z.number().int().positive().default(86_400),
+    enabled: z.boolean().default(false).describe('RFC 9068 JWT access tokens from this AS validated locally (off: every token is introspected)'),
+    introspect: z.enum(['never', 'always']).default('never').describe('always: also introspect a locally valid JWT (sees revocation); never: local validation only'),
+    algorithms: z.array(z.enum(['RS256', 'PS256', 'ES256', 'EdDSA'])).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']).describe('signature algorithms accepted on JWT access tokens'),
+    clockSkewSeconds: z.number().int().nonnegative().default(5).describe('tolerance for exp/nbf/iat of JWT access tokens'),
+    maxLifetimeSeconds: z.number().int().positive().default(86_400).describe('the longest exp − iat accepted'),
   }).prefault({}),
-  timeoutMs: z.number().int().positive().default(2000),
-  /** RFC 8707: when set, the token's own `aud` must include this resource */
-  requiredAudience: z.string().optional(),
-  /** allow a plain-http issuer (development only) */
-  allowHttp: z.boolean().default(false),
+  timeoutMs: z.number().int().positive().default(2000).describe('introspection timeout; past it the client gets 503'),
+  requiredAudience: z.string().optional().describe('RFC 8707: when set, the token\'s own `aud` must include this resource'),
+  allowHttp: z.boolean().default(false).describe('allow a plain-http issuer (development only)'),
 }).superRefine((as, ctx) => {
   const secretAuth = as.clientAuth === 'bearer' ? as.bearer?.tokenEndpointAuth : as.clientAuth;
   const field = as.clientAuth === 'bearer' ? 'bearer.tokenEndpointAuth' : 'clientAuth';
@@ -82,71 +64,64 @@ const authorizationServer = z.strictObject({
 });
 
 const signingKey = z.strictObject({
-  /** PEM (PKCS#8) or JWK file of the private signing key */
-  file: z.string().min(1),
-  kid: z.string().min(1).optional(),
+  file: z.string().min(1).describe('PEM (PKCS#8) or JWK file of the private signing key'),
+  kid: z.string().min(1).optional().describe('key id published in the JWKS (default: the JWK thumbprint)'),
   alg: signingAlgorithm.optional(),
-  /** retired keys sign nothing but stay published until their tokens have expired */
-  retired: z.boolean().default(false),
+  retired: z.boolean().default(false).describe('retired keys sign nothing but stay published until their tokens have expired'),
 });
 
 export const edgeConfigSchema = z.strictObject({
-  /** development mode: allows a generated signing key */
-  development: z.boolean().default(false),
+  development: z.boolean().default(false).describe('development mode: allows a generated signing key'),
   server: serverSchema.prefault({}),
   admin: adminSchema.prefault({}),
-  /** the `iss` of every minted JWT: this edge's public identifier */
-  issuer: httpUrl,
-  realm: z.string().default('phantom-edge'),
+  issuer: httpUrl.describe('the `iss` of every minted JWT: this edge\'s public identifier'),
+  realm: z.string().default('phantom-edge').describe('the realm of WWW-Authenticate challenges'),
   authorizationServer,
   introspection: z.strictObject({
-    cacheMaxEntries: z.number().int().positive().default(100_000),
-    cacheMaxTtlSeconds: z.number().positive().default(300),
-    inactiveCacheTtlSeconds: z.number().nonnegative().default(10),
-    inactiveCacheMaxEntries: z.number().int().positive().default(10_000),
-    maxTokenLength: z.number().int().positive().default(4096),
-    /** keep serving an expired cache entry this long while the AS is unreachable (0 = off; see README) */
-    serveStaleSeconds: z.number().int().nonnegative().default(0),
+    cacheMaxEntries: z.number().int().positive().default(100_000).describe('most active introspection results kept'),
+    cacheMaxTtlSeconds: z.number().positive().default(300).describe('an active result is cached for min(this, exp − now)'),
+    inactiveCacheTtlSeconds: z.number().nonnegative().default(10).describe('inactive results are cached this long, in a separate bounded cache'),
+    inactiveCacheMaxEntries: z.number().int().positive().default(10_000).describe('most inactive results kept'),
+    maxTokenLength: z.number().int().positive().default(4096).describe('longest opaque token accepted; longer → 400'),
+    serveStaleSeconds: z.number().int().nonnegative().default(0).describe('keep serving an expired cache entry this long while the AS is unreachable (0 = off; see README)'),
+    clockSkewSeconds: z.number().int().nonnegative().max(300).default(0).describe('tolerance for the introspected `exp`/`nbf` against this host\'s clock'),
   }).prefault({}),
   minting: z.strictObject({
-    ttlSeconds: z.number().int().positive().max(3600).default(60),
+    ttlSeconds: z.number().int().positive().max(3600).default(60).describe('lifetime of a minted JWT, never past the opaque token\'s exp'),
     algorithm: signingAlgorithm.default('ES256'),
-    /** introspection claims copied into every minted JWT */
-    passThroughClaims: z.array(z.string()).default([]),
-    cacheMaxEntries: z.number().int().positive().default(100_000),
+    passThroughClaims: z.array(z.string()).default([]).describe('introspection claims copied into every minted JWT'),
+    cacheMaxEntries: z.number().int().positive().default(100_000).describe('most minted JWTs kept (one per token and audience)'),
   }).prefault({}),
   keys: z.strictObject({
-    /** generate an ephemeral signing key at start (development only) */
-    generate: z.boolean().default(false),
-    signing: z.array(signingKey).default([]),
-    /** `Cache-Control: max-age` of /.well-known/jwks.json */
-    jwksMaxAgeSeconds: z.number().int().nonnegative().default(300),
+    generate: z.boolean().default(false).describe('generate an ephemeral signing key at start (development only)'),
+    signing: z.array(signingKey).default([]).describe('the signing key files: exactly one active, others retired'),
+    jwksMaxAgeSeconds: z.number().int().nonnegative().default(300).describe('`Cache-Control: max-age` of /.well-known/jwks.json'),
   }).prefault({}),
   /** every audience a JWT can be minted for, with the scopes it knows */
   audiences: z.record(z.string(), z.strictObject({
-    scopes: z.array(z.string()).default([]),
+    scopes: z.array(z.string()).default([]).describe('the scopes this audience knows; its JWTs carry only these'),
     /** wrap this audience's JWTs in a JWE (nested JWT) for the recipient's public key */
     encryption: z.strictObject({
-      /** the recipient's public key, PEM or JWK */
-      keyFile: z.string().min(1).optional(),
-      /** or the micro gateway's JWKS (a key with use "enc") */
-      jwksUrl: httpUrl.optional(),
+      keyFile: z.string().min(1).optional().describe('the recipient\'s public key, PEM or JWK'),
+      jwksUrl: httpUrl.optional().describe('or the micro gateway\'s JWKS (a key with use "enc")'),
       alg: keyManagementAlgorithm.default('ECDH-ES+A256KW'),
-      enc: z.enum(['A256GCM']).default('A256GCM'),
+      enc: z.enum(['A256GCM']).default('A256GCM').describe('content encryption'),
+      jwksTimeoutMs: z.number().int().positive().default(2000).describe('timeout for fetching the recipient\'s JWKS (jwksUrl)'),
+      jwksMaxAgeSeconds: z.number().int().positive().default(300).describe('how long a key fetched from jwksUrl is reused'),
     }).refine((e) => (e.keyFile === undefined) !== (e.jwksUrl === undefined), { message: 'give exactly one of keyFile and jwksUrl' }).optional(),
   })),
   routes: z.array(z.strictObject({
     ...routeBase,
-    /** the micro gateway that serves this route */
-    upstream: httpUrl,
-    audience: z.string().min(1),
-    stripPrefix: z.boolean().default(false),
+    upstream: upstreamUrl.describe('the micro gateway that serves this route'),
+    audience: z.string().min(1).describe('the audience (declared under audiences) a JWT is minted for'),
+    stripPrefix: z.boolean().default(false).describe('remove pathPrefix from the path sent upstream'),
   })).min(1),
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,
   headers: headersSchema.prefault({}),
   logging: loggingSchema.prefault({}),
 }).superRefine((config, ctx) => {
+  uniqueRouteNames(config.routes, ctx);
   config.routes.forEach((route, i) => {
     if (!(route.audience in config.audiences)) {
       ctx.addIssue({ code: 'custom', path: ['routes', i, 'audience'], message: `audience "${route.audience}" is not declared under audiences` });

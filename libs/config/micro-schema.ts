@@ -1,81 +1,67 @@
 import { z } from 'zod';
-import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+import { SIGNING_ALGORITHMS } from '../keys/algorithms.js';
+import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
 
 const rate = z.strictObject({ limit: z.number().int().positive(), per: durationMs });
 
 export const microConfigSchema = z.strictObject({
-  development: z.boolean().default(false),
   server: serverSchema.prefault({}),
   admin: adminSchema.prefault({}),
-  realm: z.string().default('phantom-micro'),
-  /** this domain's audience: a JWT's `aud` must contain it */
-  audience: z.string().min(1),
+  realm: z.string().default('phantom-micro').describe('the realm of WWW-Authenticate challenges'),
+  audience: z.string().min(1).describe('this domain\'s audience: a JWT\'s `aud` must contain it'),
   jwks: z.strictObject({
-    /** the edge's /.well-known/jwks.json */
-    url: httpUrl,
-    timeoutMs: z.number().int().positive().default(2000),
-    /** bounds applied to the JWKS response's Cache-Control max-age */
-    minAgeSeconds: z.number().int().nonnegative().default(30),
-    maxAgeSeconds: z.number().int().positive().default(600),
-    /** at most one refetch for an unknown kid per this many seconds */
-    unknownKidCooldownSeconds: z.number().nonnegative().default(10),
-    /** how long the last good keys keep serving while the JWKS endpoint is down */
-    maxStaleSeconds: z.number().int().nonnegative().default(86_400),
+    url: httpUrl.describe('the edge\'s /.well-known/jwks.json'),
+    timeoutMs: z.number().int().positive().default(2000).describe('JWKS fetch timeout'),
+    minAgeSeconds: z.number().int().nonnegative().default(30).describe('bounds applied to the JWKS response\'s Cache-Control max-age'),
+    maxAgeSeconds: z.number().int().positive().default(600).describe('upper bound applied to the JWKS response\'s max-age'),
+    unknownKidCooldownSeconds: z.number().nonnegative().default(10).describe('at most one refetch for an unknown kid per this many seconds'),
+    maxStaleSeconds: z.number().int().nonnegative().default(86_400).describe('how long the last good keys keep serving while the JWKS endpoint is down'),
   }),
   verification: z.strictObject({
-    /** the edge's issuer: `iss` must equal it */
-    issuer: z.string().min(1),
-    algorithms: z.array(signingAlgorithm).min(1).default(['ES256', 'EdDSA', 'RS256', 'PS256']),
-    clockSkewSeconds: z.number().int().nonnegative().max(300).default(5),
-    /** the longest `exp − iat` accepted */
-    maxLifetimeSeconds: z.number().int().positive().default(300),
-    cacheMaxEntries: z.number().int().positive().default(100_000),
-    maxTokenLength: z.number().int().positive().default(8192),
+    issuer: z.string().min(1).describe('the edge\'s issuer: `iss` must equal it'),
+    algorithms: z.array(signingAlgorithm).min(1).default([...SIGNING_ALGORITHMS]).describe('signature algorithms accepted'),
+    clockSkewSeconds: z.number().int().nonnegative().max(300).default(5).describe('tolerance for exp/nbf/iat'),
+    maxLifetimeSeconds: z.number().int().positive().default(300).describe('the longest `exp − iat` accepted'),
+    cacheMaxEntries: z.number().int().positive().default(100_000).describe('most verified JWTs kept'),
+    maxTokenLength: z.number().int().positive().default(8192).describe('longest JWT accepted; longer → 400'),
   }),
   /** JWE (nested JWT) from the edge: decrypted with this domain's private key first */
   encryption: z.strictObject({
-    /** required: refuse plain JWS; optional: accept both */
-    mode: z.enum(['required', 'optional']).default('required'),
-    /** this domain's private decryption key, PEM or JWK */
-    keyFile: z.string().min(1),
+    mode: z.enum(['required', 'optional']).default('required').describe('required: refuse plain JWS; optional: accept both'),
+    keyFile: z.string().min(1).describe('this domain\'s private decryption key, PEM or JWK'),
     alg: keyManagementAlgorithm.default('ECDH-ES+A256KW'),
-    /** publish the public half at /.well-known/jwks.json for the edge */
-    publish: z.boolean().default(true),
+    publish: z.boolean().default(true).describe('publish the public half at /.well-known/jwks.json for the edge'),
+    jwksMaxAgeSeconds: z.number().int().nonnegative().default(300).describe('`Cache-Control: max-age` of the published key at /.well-known/jwks.json'),
   }).optional(),
-  /** the backend this micro gateway protects */
-  backend: httpUrl,
-  /** pass the verified JWT on to the backend in Authorization */
-  forwardJwt: z.boolean().default(true),
-  /** claim → header, for backends that do not verify JWTs */
-  claimHeaders: z.record(z.string(), z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name')).default({}),
+  backend: upstreamUrl.describe('the backend this micro gateway protects'),
+  forwardJwt: z.boolean().default(true).describe('pass the verified JWT on to the backend in Authorization'),
+  claimHeaders: z.record(z.string(), z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name')).default({}).describe('claim → header, for backends that do not verify JWTs'),
   routes: z.array(z.strictObject({
     ...routeBase,
-    stripPrefix: z.boolean().default(false),
-    /** e.g. perClient: { limit: 20, per: 1s } — client = client_id, else sub */
-    rateLimit: z.strictObject({ perClient: rate.optional(), perRoute: rate.optional() }).optional(),
+    stripPrefix: z.boolean().default(false).describe('remove pathPrefix from the path sent to the backend'),
+    rateLimit: z.strictObject({ perClient: rate.optional(), perRoute: rate.optional() }).optional().describe('e.g. perClient: { limit: 20, per: 1s } — client = client_id, else sub'),
     /** protects the backend: requests in flight, a bounded queue, a maximum wait */
     concurrency: z.strictObject({
-      max: z.number().int().positive(),
-      queue: z.number().int().nonnegative().default(0),
+      max: z.number().int().positive().describe('requests in flight to the backend at once'),
+      queue: z.number().int().nonnegative().default(0).describe('requests allowed to wait for a slot'),
       maxWait: durationMs.default(5),
     }).optional(),
   })).min(1),
   throttle: z.strictObject({
     /** share rate limits across every instance of this domain through Redis (bottleneck clustering) */
     redis: z.strictObject({
-      url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL'),
-      /** when Redis is unreachable: false → local limits per instance; true → 503 */
-      failClosed: z.boolean().default(false),
-      connectTimeoutMs: z.number().int().positive().default(1000),
+      url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').describe('redis:// or rediss:// URL'),
+      failClosed: z.boolean().default(false).describe('when Redis is unreachable: false → local limits per instance; true → 503'),
+      connectTimeoutMs: z.number().int().positive().default(1000).describe('Redis connect timeout'),
+      idleTimeoutMs: z.number().int().positive().default(600_000).describe('an idle limiter\'s state expires from Redis after this long'),
     }).optional(),
-    /** per-client counters kept in memory (LRU); memory stays bounded */
-    maxClients: z.number().int().positive().default(100_000),
+    maxClients: z.number().int().positive().default(100_000).describe('per-client counters kept in memory (LRU); memory stays bounded'),
   }).prefault({}),
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,
   headers: headersSchema.prefault({}),
   logging: loggingSchema.prefault({}),
-});
+}).superRefine((config, ctx) => { uniqueRouteNames(config.routes, ctx); });
 
 export type MicroConfig = z.output<typeof microConfigSchema>;
 export type MicroRouteConfig = MicroConfig['routes'][number];

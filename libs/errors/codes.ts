@@ -1,6 +1,6 @@
 /**
- * Every error either gateway can answer with, in one table (DESIGN.md, "Errors
- * are part of the interface"). A code has exactly one status everywhere.
+ * Every error either gateway can answer with, in one table (README, "Errors"; a
+ * test checks each code's status and body). A code has exactly one status everywhere.
  *
  * `bearer`: how the error appears in `WWW-Authenticate`:
  *   'challenge' → `Bearer realm="…"` with no error attribute (RFC 6750 §3.1),

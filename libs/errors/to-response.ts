@@ -45,8 +45,8 @@ export function toResponse(err: unknown, realm: string): Response {
 }
 
 /**
- * The same, written on a Node response (for failures that happen after the
- * Hono handler has handed the response over, e.g. an upstream that refused).
+ * The same, written on a node:http response: the data path's refusals, and
+ * failures after forwarding began (e.g. an upstream that refused).
  */
 export function writeError(res: import('node:http').ServerResponse, err: unknown, realm: string, extraHeaders?: Readonly<Record<string, string>>): void {
   if (res.headersSent || res.destroyed) { res.destroy(); return; }

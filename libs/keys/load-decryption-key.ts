@@ -3,10 +3,11 @@ import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { ConfigError } from '../config/index.js';
 import { publicPart } from './load-private-key.js';
+import type { KeyManagementAlgorithm } from './algorithms.js';
 
 export interface DecryptionKey {
   key: KeyObject;
-  alg: 'ECDH-ES+A256KW' | 'RSA-OAEP-256';
+  alg: KeyManagementAlgorithm;
   /** the public half with kid, alg and use "enc", as published for the edge */
   publicJwk: JWK;
 }

@@ -3,7 +3,9 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, importJWK, type CryptoKey, type JWK } from 'jose';
 import { ConfigError } from '../config/index.js';
 
-export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256' | 'PS256';
+import type { SigningAlgorithm } from './algorithms.js';
+
+export type { SigningAlgorithm };
 
 export interface LoadedKey {
   kid: string;

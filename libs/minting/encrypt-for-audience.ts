@@ -3,7 +3,9 @@ import { CompactEncrypt, importJWK, type CryptoKey, type JWK } from 'jose';
 import { GatewayError } from '../errors/index.js';
 import { createSingleFlight } from '../cache/index.js';
 
-export type KeyManagementAlgorithm = 'ECDH-ES+A256KW' | 'RSA-OAEP-256';
+import type { KeyManagementAlgorithm } from '../keys/algorithms.js';
+
+export type { KeyManagementAlgorithm };
 
 export interface RecipientKey { key: KeyObject | CryptoKey; kid?: string | undefined }
 

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 export interface Program {
   name: string;
   child: ChildProcess;
-  /** the URL from the program's `listening` log line */
+  /** the URL from the program's ready line */
   url: string;
   /** every stdout and stderr line so far */
   readonly lines: string[];
@@ -19,7 +19,7 @@ export interface SpawnOptions {
   script: string;
   /** run this executable with `args` instead of a Node script */
   command?: string;
-  /** the URL, when this line says the program is ready (default: a JSON `listening` line) */
+  /** the URL, when this line says the program is ready (default: the JSON line `{"ready":true,"url":…}`) */
   ready?: (line: string) => string | undefined;
   args?: readonly string[];
   env?: Readonly<Record<string, string | undefined>>;
@@ -27,15 +27,15 @@ export interface SpawnOptions {
   onLine?: (line: string) => void;
 }
 
-function listeningUrl(line: string): string | undefined {
-  if (!line.startsWith('{')) return undefined;
-  const entry = JSON.parse(line) as { msg?: string; url?: string };
-  return entry.msg === 'listening' ? entry.url : undefined;
+/** the machine-readable start-up line every program of this project prints once it serves */
+function readyUrl(line: string): string | undefined {
+  if (!line.startsWith('{"ready":true')) return undefined;
+  return (JSON.parse(line) as { url?: string }).url;
 }
 
 /**
  * Starts a Node program as its own process and waits for its JSON
- * `{"msg":"listening","url":…}` line. Rejects (and kills it) if it exits or
+ * `{"ready":true,"url":…}` line. Rejects (and kills it) if it exits or
  * times out first, with its output in the message.
  */
 export function spawnProgram(options: SpawnOptions): Promise<Program> {
@@ -46,14 +46,14 @@ export function spawnProgram(options: SpawnOptions): Promise<Program> {
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${options.name} did not start in time:\n${lines.join('\n')}`)); }, options.timeoutMs ?? 15_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${options.name} did not start in time:\n${lines.join('\n')}`)); }, options.timeoutMs ?? 30_000);
     let started = false;
     const onLine = (line: string) => {
       lines.push(line);
       options.onLine?.(line);
       if (started) return;
       try {
-        const url = (options.ready ?? listeningUrl)(line);
+        const url = (options.ready ?? readyUrl)(line);
         if (url) {
           started = true;
           clearTimeout(timer);

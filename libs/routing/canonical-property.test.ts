@@ -63,8 +63,8 @@ test('property: the gateway refuses, or authorizes the route a decoding (once or
   let accepted = 0;
   let refused = 0;
   fc.assert(fc.property(targetArb, (url) => {
-    let target;
-    let route;
+    let target: ReturnType<typeof canonicalTarget>;
+    let route: ReturnType<typeof table.match>;
     try {
       target = canonicalTarget(url);
       route = table.match(undefined, target, 'GET');

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { isGatewayError, toResponse, writeError } from '../errors/index.js';
+import { isGatewayError, writeError } from '../errors/index.js';
 import { createRequestLog, type RequestRecord } from '../observability/index.js';
 import { requestIdOf } from '../proxy/index.js';
 import { continueTrace, type Metrics } from '../observability/index.js';
@@ -12,6 +12,8 @@ import { continueTrace, type Metrics } from '../observability/index.js';
  */
 export function createRequestLifecycle(options: { logger: Logger; realm: string; accessLog: boolean; metrics?: Pick<Metrics, 'observe'> | undefined }) {
   const logRequest = createRequestLog(options.logger, { accessLog: options.accessLog });
+  let inFlight = 0;
+  let onIdle: (() => void)[] = [];
 
   function note(record: RequestRecord | undefined, err: unknown): void {
     if (isGatewayError(err)) {
@@ -37,23 +39,26 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
       };
       // 'close' comes after 'finish', and also when the client went away first (logged as 499);
       // the one listener a request gets ('on': a response closes once, and `once` costs a wrapper)
+      inFlight++;
       res.on('close', () => {
         record.onClose?.();
+        if (--inFlight === 0 && onIdle.length > 0) { for (const done of onIdle) done(); onIdle = []; }
         const status = res.writableFinished ? res.statusCode : 499;
         logRequest(record, status);
         options.metrics?.observe(record.route, status, (performance.now() - record.start) / 1000, record.code, record.reason, record.upstreamMs === undefined ? undefined : record.upstreamMs / 1000);
       });
       return record;
     },
-    /** answers on the raw response, after the Hono handler handed it over */
+    /** requests begun here whose response has not closed yet */
+    get inFlight() { return inFlight; },
+    /** resolves once every request begun here has closed (a replaced pipeline waits for this before closing its pools) */
+    idle(): Promise<void> {
+      return inFlight === 0 ? Promise.resolve() : new Promise((done) => onIdle.push(done));
+    },
+    /** answers a refusal on the node:http response, through the one error model */
     fail(res: ServerResponse, record: RequestRecord, err: unknown): void {
       note(record, err);
       writeError(res, err, options.realm, { 'x-request-id': record.requestId });
-    },
-    /** Hono's onError, for the routes the Hono app serves (no request record there) */
-    onError(err: Error): Response {
-      note(undefined, err);
-      return toResponse(err, options.realm);
     },
   };
 }

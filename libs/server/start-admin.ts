@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Hono } from 'hono';
 import { getRequestListener } from '@hono/node-server';
 import type { Registry } from 'prom-client';
+import { createControlPlane } from './control-plane.js';
 
 export interface AdminOptions {
   host: string;
@@ -18,17 +18,17 @@ export interface AdminOptions {
  * (alive), /readyz (ready for traffic), /metrics (Prometheus), /version.
  */
 export function startAdmin(options: AdminOptions): Promise<{ server: Server; url: string }> {
-  const app = new Hono();
   const json = { 'content-type': 'application/json', 'cache-control': 'no-store' };
-  app.get('/healthz', () => new Response('{"status":"ok"}', { headers: json }));
-  app.get('/readyz', () => {
-    const checks = options.checks();
-    const ready = Object.values(checks).every(Boolean);
-    return new Response(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }), { status: ready ? 200 : 503, headers: json });
+  const app = createControlPlane('admin', {
+    '/healthz': () => new Response('{"status":"ok"}', { headers: json }),
+    '/readyz': () => {
+      const checks = options.checks();
+      const ready = Object.values(checks).every(Boolean);
+      return new Response(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }), { status: ready ? 200 : 503, headers: json });
+    },
+    '/metrics': async () => new Response(await options.registry.metrics(), { headers: { 'content-type': options.registry.contentType } }),
+    '/version': () => new Response(JSON.stringify(options.version), { headers: json }),
   });
-  app.get('/metrics', async () => new Response(await options.registry.metrics(), { headers: { 'content-type': options.registry.contentType } }));
-  app.get('/version', () => new Response(JSON.stringify(options.version), { headers: json }));
-  app.notFound(() => new Response('{"error":"not_found","error_description":"no such admin endpoint"}', { status: 404, headers: json }));
   const server = createServer(getRequestListener(app.fetch));
   return new Promise((resolve, reject) => {
     server.once('error', reject);

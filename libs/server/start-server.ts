@@ -1,7 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
-import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { GatewayError, toErrorResponse } from '../errors/index.js';
 
@@ -14,11 +12,13 @@ export interface ServerOptions {
   realm: string;
 }
 
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 export interface RunningServer {
   server: Server;
   url: string;
-  /** serve with another app and data path from the next request on (configuration reload) */
-  swap(app: Hono<any>, dataPath?: (req: IncomingMessage, res: ServerResponse) => boolean): void;
+  /** serve with another handler from the next request on (configuration reload); requests in flight finish on the old one */
+  swap(handler: RequestHandler): void;
   /** stop accepting, let in-flight requests finish (at most drainMs), close idle keep-alive sockets */
   close(drainMs?: number): Promise<void>;
 }
@@ -33,18 +33,20 @@ function writeRawError(socket: Socket, error: GatewayError, realm: string): void
 }
 
 /**
- * Serves a Hono app, with an optional data path in front of it: `dataPath`
- * answers the gateway's traffic straight on node:http and returns true, or
- * returns false to leave the request to the Hono app (well-known endpoints,
- * everything else). The benchmark measured Hono's request/response wrapping
- * at about a tenth of a hop's CPU, so the data path skips it.
+ * Serves a plain node:http handler (the data path; the benchmark measured
+ * Hono's request/response wrapping at about a tenth of a hop's CPU, so the
+ * data path skips it). `swap` replaces the handler for the next requests.
  */
-export function startServer(app: Hono<any>, options: ServerOptions, logger: Logger, dataPath?: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<RunningServer> {
-  let honoListener = getRequestListener(app.fetch, { autoCleanupIncoming: false });
-  let handle = dataPath;
+export function startServer(handler: RequestHandler, options: ServerOptions, logger: Logger): Promise<RunningServer> {
+  let handle = handler;
+  let draining = false;
   const server = createServer(
     { maxHeaderSize: options.maxHeaderBytes, keepAliveTimeout: options.keepAliveTimeoutMs, headersTimeout: options.headersTimeoutMs, requestTimeout: 0 },
-    (req, res) => { if (!handle?.(req, res)) void honoListener(req, res); },
+    (req, res) => {
+      // set before any handler can answer: a refusal written synchronously has sent its headers by the time it returns
+      if (draining) res.shouldKeepAlive = false;
+      handle(req, res);
+    },
   );
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -65,18 +67,18 @@ export function startServer(app: Hono<any>, options: ServerOptions, logger: Logg
       const url = `http://${host}:${port}`;
       resolve({
         server, url,
-        swap(nextApp, nextDataPath) {
-          honoListener = getRequestListener(nextApp.fetch, { autoCleanupIncoming: false });
-          handle = nextDataPath;
-        },
+        swap(next) { handle = next; },
         close(drainMs = 10_000) {
+          draining = true;
           return new Promise((done) => {
             const force = setTimeout(() => { server.closeAllConnections(); }, drainMs);
             force.unref();
-            server.close(() => { clearTimeout(force); done(); });
+            // a kept-alive connection whose request was in flight when the drain began turns idle when that
+            // response ends: close idle connections until none is left (Node has no event for "became idle")
+            const sweep = setInterval(() => { server.closeIdleConnections(); }, 50);
+            sweep.unref();
+            server.close(() => { clearTimeout(force); clearInterval(sweep); done(); });
             server.closeIdleConnections();
-            // connections that become idle after their in-flight request finishes are closed too
-            server.on('request', (_req: IncomingMessage, res) => res.setHeader('connection', 'close'));
           });
         },
       });

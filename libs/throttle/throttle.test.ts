@@ -57,3 +57,24 @@ test('throttle: RateLimit headers on success; 429 with Retry-After and headers w
   assert.ok(!(throttle.admit('orders', 'other') instanceof Promise), 'another client has its own budget');
   assert.deepEqual((throttle.admit('unthrottled', 'app') as { headers: object }).headers, {});
 });
+
+test('throttle handed over on reload: unchanged routes keep their windows and in-flight requests; changed routes start afresh', () => {
+  const clock = 60_000;
+  const routes = {
+    kept: { perClient: { limit: 2, windowMs: 60_000 }, concurrency: { max: 1, queue: 0, maxWaitMs: 100 } },
+    changed: { perClient: { limit: 1, windowMs: 60_000 } },
+  };
+  const before = createThrottle({ routes, maxClients: 10, logger: silent, now: () => clock });
+  const inFlight = before.admit('kept', 'c1');
+  assert.ok(!(inFlight instanceof Promise));
+  before.admit('changed', 'c1');
+  const after = createThrottle({ routes: { ...routes, changed: { perClient: { limit: 3, windowMs: 60_000 } } }, maxClients: 10, logger: silent, now: () => clock, previous: before });
+  assert.equal(after.inFlight, 1, 'the request admitted before the reload is counted by the new throttle');
+  assert.throws(() => after.admit('kept', 'c2'), (e: unknown) => e instanceof GatewayError && e.reason === 'queue_full');
+  inFlight.release();
+  assert.equal(after.inFlight, 0);
+  const second = after.admit('kept', 'c1') as { release(): void };
+  second.release();
+  assert.throws(() => after.admit('kept', 'c1'), (e: unknown) => e instanceof GatewayError && e.code === 'rate_limited', 'c1 used its 2 of 2 across the reload');
+  assert.equal((after.admit('changed', 'c1') as { headers: Record<string, string> }).headers.ratelimit, '"changed-client";r=2;t=60', 'a changed rule starts a new count');
+});

@@ -1,6 +1,7 @@
 import { importJWK, type CryptoKey, type JWK, type JWSHeaderParameters } from 'jose';
 import { GatewayError } from '../errors/index.js';
 import { createSingleFlight } from '../cache/index.js';
+import { backoffMs } from '../retry/backoff.js';
 import { keyQualityProblem } from './key-quality.js';
 
 export interface JwksCacheOptions {
@@ -85,7 +86,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
     clearTimeout(timer);
     // refresh at 80 % of the freshness window; after failures, back off from 1 s up to 30 s
     const delay = failuresInRow > 0
-      ? Math.min(30_000, 1000 * 2 ** Math.min(failuresInRow - 1, 5))
+      ? backoffMs(failuresInRow - 1)
       : Math.max(1000, (freshUntil - now()) * 0.8);
     timer = setTimeout(() => { void refresh().then(schedule); }, delay);
     timer.unref();

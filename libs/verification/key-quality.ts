@@ -1,4 +1,5 @@
 import type { JWK } from 'jose';
+import { hasRocaFingerprint } from './roca.js';
 
 const ALLOWED_CURVES: Record<string, readonly string[]> = { EC: ['P-256', 'P-384', 'P-521'], OKP: ['Ed25519'] };
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
@@ -14,7 +15,8 @@ function bitLength(base64url: string): number {
 /**
  * Why a JWKS key must not be used, or undefined when it is fine. jose accepts
  * an RSA exponent of 1 and any modulus size (Wycheproof JWK cases 7, 9):
- * we want RSA ≥ 2048 bits with e = 65537, allowed curves only, public keys only.
+ * we want RSA ≥ 2048 bits with e = 65537 and no ROCA fingerprint (Wycheproof's
+ * jws_rsa_roca_key), allowed curves only, public keys only.
  */
 export function keyQualityProblem(jwk: JWK): string | undefined {
   if (PRIVATE_MEMBERS.some((m) => m in jwk)) return 'contains private or symmetric key material';
@@ -24,6 +26,7 @@ export function keyQualityProblem(jwk: JWK): string | undefined {
       if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') return 'RSA key without n or e';
       if (jwk.e !== 'AQAB') return 'RSA public exponent is not 65537';
       if (bitLength(jwk.n) < 2048) return 'RSA modulus is shorter than 2048 bits';
+      if (hasRocaFingerprint(jwk.n)) return 'RSA modulus has the ROCA fingerprint (CVE-2017-15361)';
       return undefined;
     case 'EC':
     case 'OKP':

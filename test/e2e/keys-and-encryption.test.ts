@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import {
-  SCRIPTS, edgeConfig, freePort, getToken, microConfig, received, startBackend, startDevAs, tempDir, waitForLine, writeYaml,
+  SCRIPTS, edgeConfig, freePort, getToken, microConfig, received, startBackend, startDevAs, tempDir, untilCount, waitForLine, writeYaml,
 } from '../support/topology.js';
 import { bearer, decode, send } from '../support/http.js';
 import { spawnProgram, type Program } from '../../libs/process/index.js';
@@ -81,13 +81,14 @@ describe('signing key rotation under live traffic', () => {
         statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
       }
     });
-    await new Promise((r) => setTimeout(r, 600));
+    const done = () => [...statuses.values()].reduce((a, b) => a + b, 0);
+    await untilCount(done, 20); // traffic flows before the rotation
     writeYaml(dir, 'edge.yaml', edgeConfig(as.url, edgePort, microUrl, { development: false, keys: {
       generate: false, signing: [{ file: join(dir, 'k1.pem'), kid: 'k1', retired: true }, { file: join(dir, 'k2.pem'), kid: 'k2' }],
     } }));
     edge.child.kill('SIGHUP');
     await waitForLine(edge, 'configuration reloaded');
-    await new Promise((r) => setTimeout(r, 800));
+    await untilCount(done, done() + 20); // and after it
     stop = true;
     await Promise.all(workers);
 

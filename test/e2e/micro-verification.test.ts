@@ -51,7 +51,7 @@ describe('micro gateway verification on real processes', () => {
     assert.equal(reply.status, 200);
   });
 
-  test('every attack is 401 invalid_token, nothing reaches the backend, no JWKS fetch is triggered', async () => {
+  test('every attack is 401 invalid_token, nothing reaches the backend, only the unknown kid may trigger a JWKS refetch (at most one)', async () => {
     const good = await sign(claims());
     const [h, p, s] = good.split('.');
     const publicJwk = (await (await fetch(`${edgeUrl}/.well-known/jwks.json`)).json() as { keys: object[] }).keys[0]!;

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SCRIPTS, adminUrl, freePort, getToken, metric, microConfig, mintedJwt, startTopology, tempDir, waitForLine, writeYaml, type Topology,
+  SCRIPTS, adminUrl, freePort, getToken, metric, microConfig, mintedJwt, received, startTopology, tempDir, waitForLine, writeYaml, type Topology,
 } from '../support/topology.js';
 import { bearer, send } from '../support/http.js';
 import { spawnProgram } from '../../libs/process/index.js';
@@ -84,12 +84,19 @@ describe('operating the gateways', () => {
     const micro = await spawnProgram({ name: 'micro-drain', script: SCRIPTS.micro, args: ['--config', writeYaml(dir, 'm.yaml', microConfig(new URL(t.edge.url).origin, port, t.backend.url))] });
     await waitForLine(micro, 'jwks fetched');
     const minted = await mintedJwt(t.edge.url, await getToken(t.as, { scope: 'orders:read' }));
+    const arrivedBefore = (await received(t.backend)).length;
     const slow = Array.from({ length: 3 }, (_, i) => send(`${micro.url}/orders/${i}?delay=700`, { headers: bearer(minted) }));
-    await new Promise((r) => setTimeout(r, 150));
+    // the three are in flight at the backend (polled: the machine may be slow)
+    for (let deadline = Date.now() + 5000; (await received(t.backend)).length < arrivedBefore + 3;) {
+      if (Date.now() > deadline) assert.fail('the slow requests did not reach the backend');
+      await new Promise((r) => setTimeout(r, 10));
+    }
     micro.child.kill('SIGTERM');
     await waitForLine(micro, '"draining"');
-    const ready = await send(`${adminUrl(micro)}/readyz`).catch(() => undefined);
-    if (ready) assert.equal(ready.status, 503);
+    // the admin listener stays up until the drain is over: readiness says "not ready" meanwhile
+    const ready = await send(`${adminUrl(micro)}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.equal(ready.json<{ checks: { notDraining: boolean } }>().checks.notDraining, false);
     await assert.rejects(send(`${micro.url}/orders/late`, { headers: bearer(minted) }));
     const done = await Promise.all(slow);
     assert.deepEqual(done.map((r) => r.status), [200, 200, 200]);

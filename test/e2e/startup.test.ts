@@ -77,6 +77,13 @@ describe('the phantom command line', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /configuration OK/);
   });
+  test('--check runs the builders of a real start: a missing audience encryption key file is refused, exit 2', () => {
+    const file = writeYaml(dir, 'enc.yaml', { ...base, audiences: { ...(base.audiences as object), orders: { scopes: ['orders:read'], encryption: { keyFile: join(dir, 'absent.pem') } } } });
+    const r = run(CLI, ['edge', '--config', file, '--check']);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /audiences\.orders\.encryption\.keyFile: .*absent\.pem/);
+    assert.doesNotMatch(r.stdout, /configuration OK/);
+  });
   test('--check --online fails clearly when the AS is unreachable', () => {
     const file = writeYaml(dir, 'ok2.yaml', base);
     const r = run(CLI, ['edge', '--config', file, '--check', '--online']);

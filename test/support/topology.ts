@@ -204,12 +204,12 @@ export async function awayFromWindowEdge(windowMs: number, marginMs = 2000): Pro
   if (left < marginMs) await new Promise((r) => setTimeout(r, left + 50));
 }
 
-/** The admin URL a gateway printed in its `listening` line. */
+/** The admin URL a gateway printed in its ready line. */
 export function adminUrl(program: Program): string {
   for (const line of program.lines) {
     if (!line.startsWith('{')) continue;
-    const entry = JSON.parse(line) as { msg?: string; admin?: string };
-    if (entry.msg === 'listening' && entry.admin) return entry.admin;
+    const entry = JSON.parse(line) as { ready?: boolean; admin?: string };
+    if (entry.ready === true && entry.admin) return entry.admin;
   }
   throw new Error(`${program.name} has no admin listener`);
 }
@@ -226,4 +226,13 @@ export async function metric(program: Program, name: string, labels: Record<stri
     if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[4]);
   }
   return sum;
+}
+
+/** Waits (polling, up to timeoutMs) until `count()` reaches `n`: "traffic has flowed", without sleeping a guess. */
+export async function untilCount(count: () => number, n: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (count() < n) {
+    if (Date.now() > deadline) throw new Error(`count stayed at ${count()}, expected ${n}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

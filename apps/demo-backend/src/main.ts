@@ -56,6 +56,6 @@ server.keepAliveTimeout = 65_000;
 
 server.listen(Number(values.port), values.host, () => {
   const { port } = server.address() as AddressInfo;
-  process.stdout.write(JSON.stringify({ level: 'info', name: values.name, msg: 'listening', url: `http://${values.host}:${port}` }) + '\n');
+  process.stdout.write(JSON.stringify({ ready: true, program: values.name, url: `http://${values.host}:${port}` }) + '\n');
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => { server.close(); server.closeAllConnections(); process.exit(0); });

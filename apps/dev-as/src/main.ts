@@ -1,6 +1,6 @@
 /**
  * Development Authorization Server process.
- *   node dist/apps/dev-as/src/main.js [--port 4000] [--host 127.0.0.1]
+ *   node dist/apps/dev-as/src/main.js [--port 4000] [--host 127.0.0.1] [--introspection-delay-ms 0]
  * Serves oidc-provider plus GET /_dev/stats (introspection calls counted here,
  * so tests and benchmarks can assert how often the edge asked).
  */
@@ -15,6 +15,8 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     'private-key-jwt-client': { type: 'string', multiple: true },
     'jwt-introspection': { type: 'boolean', default: false },
+    /** holds every introspection answer this long (tests: a request still waiting for its introspection) */
+    'introspection-delay-ms': { type: 'string', default: '0' },
   },
 });
 
@@ -35,6 +37,8 @@ const server = createServer((req, res) => {
     res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"starting"}');
     return;
   }
+  const delay = Number(values['introspection-delay-ms']);
+  if (delay > 0 && req.url === '/token/introspection') { const h = handler; setTimeout(() => h(req, res), delay); return; }
   handler(req, res);
 });
 
@@ -48,7 +52,7 @@ server.listen(Number(values.port), values.host, async () => {
   }));
   const provider = await createDevProvider({ issuer, privateKeyJwtClients, jwtIntrospection: values['jwt-introspection'] });
   handler = provider.callback();
-  process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), name: 'dev-as', msg: 'listening', url: issuer }) + '\n');
+  process.stdout.write(JSON.stringify({ ready: true, program: 'dev-as', url: issuer }) + '\n');
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,15 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Hono } from 'hono';
-import type { HttpBindings } from '@hono/node-server';
+import type { Hono } from 'hono';
 import type { IntrospectionResponse } from 'oauth4webapi';
 import type { EdgeConfig, EdgeRouteConfig } from '../../../libs/config/index.js';
 import { acceptToken, type AcceptanceRules, type CachedIntrospection, type IntrospectionCache } from '../../../libs/introspection/index.js';
 import type { Minter } from '../../../libs/minting/index.js';
 import type { Keyring } from '../../../libs/keys/index.js';
 import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
-import { createUpstream, forwardHeaders, headerPolicy, type Upstream } from '../../../libs/proxy/index.js';
+import { createUpstreamPools, forwardHeaders, headerPolicy, type Upstream, type UpstreamPools } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
-import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
+import { createControlPlane, createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -19,10 +18,10 @@ export interface EdgeDeps {
   acceptance: AcceptanceRules;
   minter: Minter;
   keys: Keyring;
+  /** the program's upstream pools, shared across reloads (a private set when absent) */
+  pools?: UpstreamPools;
   now?: () => number;
 }
-
-type Env = { Bindings: HttpBindings };
 
 const JWKS_PATH = '/.well-known/jwks.json';
 type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream };
@@ -31,15 +30,16 @@ type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream };
  * The edge gateway: opaque token in, audience-scoped JWT out, forwarded to
  * the route's micro gateway. With warm caches the whole pipeline runs
  * synchronously; only an introspection or a signature makes it wait. The
- * Hono app serves the JWKS; `handle` is the data path (see startServer).
+ * control-plane app (Hono) serves the JWKS; `handle` is the data path (node:http).
  */
-export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: IncomingMessage, res: ServerResponse): boolean; close(): Promise<void> } {
+export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: IncomingMessage, res: ServerResponse): boolean; close(): Promise<void> } {
   const { config, introspection, minter } = deps;
   const now = deps.now ?? Date.now;
+  const pools = deps.pools ?? createUpstreamPools();
   const upstreams = new Map<string, Upstream>();
   const routes = createRouteTable<Route>(config.routes.map((route) => {
     let upstream = upstreams.get(route.upstream);
-    if (!upstream) upstreams.set(route.upstream, upstream = createUpstream(route.upstream, config.upstream));
+    if (!upstream) upstreams.set(route.upstream, upstream = pools.acquire(route.upstream, config.upstream));
     return { ...route, upstream };
   }));
   const policy = headerPolicy(['authorization', ...config.stripHeaders], config.server.trustedProxies, config.headers);
@@ -81,9 +81,12 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
     authorize,
   });
 
-  const app = new Hono<Env>();
-  app.get(JWKS_PATH, (c) => c.body(deps.keys.jwksJson, 200, jwksHeaders));
-  app.onError(lifecycle.onError);
+  const app = createControlPlane(config.realm, { [JWKS_PATH]: (c) => c.body(deps.keys.jwksJson, 200, jwksHeaders) });
 
-  return { app, handle, close: async () => { await Promise.all([...upstreams.values()].map((u) => u.close())); } };
+  /** once every request this pipeline admitted has finished, gives its pools back (closing those no longer used) */
+  const close = async () => {
+    await lifecycle.idle();
+    await Promise.all([...upstreams.values()].map((u) => pools.release(u)));
+  };
+  return { app, handle, close };
 }

@@ -10,17 +10,11 @@ export function buildMinter(config: EdgeConfig, file: string, keys: Keyring, sta
     const fromFile = e.keyFile ? loadPublicKey(e.keyFile, { field: `audiences.${audience}.encryption.keyFile`, configFile: file }) : undefined;
     encryption[audience] = {
       alg: e.alg, enc: e.enc,
-      recipient: fromFile ? () => fromFile : recipientFromJwks(e.jwksUrl!, e.alg, { timeoutMs: 2000, maxAgeSeconds: 300 }),
+      recipient: fromFile ? () => fromFile : recipientFromJwks(e.jwksUrl!, e.alg, { timeoutMs: e.jwksTimeoutMs, maxAgeSeconds: e.jwksMaxAgeSeconds }),
     };
   }
   return createMinter({
     keys, issuer: config.issuer, ttlSeconds: config.minting.ttlSeconds, audiences: config.audiences,
     passThroughClaims: config.minting.passThroughClaims, maxEntries: config.minting.cacheMaxEntries, encryption, stats,
   });
-}
-
-/** Top-level settings a reload cannot change (they shape listeners and long-lived clients). */
-export function restartOnlyChanges(before: EdgeConfig, after: EdgeConfig): string[] {
-  const keys = ['server', 'admin', 'authorizationServer', 'introspection', 'issuer', 'realm', 'logging'] as const;
-  return keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
 }

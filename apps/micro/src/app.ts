@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Hono } from 'hono';
-import type { HttpBindings } from '@hono/node-server';
+import type { Hono } from 'hono';
 import type { JWK, JWTPayload } from 'jose';
 import type { MicroConfig, MicroRouteConfig } from '../../../libs/config/index.js';
 import type { VerifiedToken, Verifier } from '../../../libs/verification/index.js';
 import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
-import { createUpstream, forwardHeaders, headerPolicy } from '../../../libs/proxy/index.js';
+import { createUpstreamPools, forwardHeaders, headerPolicy, type UpstreamPools } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
-import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
+import { createControlPlane, createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
 import type { Admission, createThrottle } from '../../../libs/throttle/index.js';
 
 type Throttle = ReturnType<typeof createThrottle>;
@@ -21,22 +20,22 @@ export interface MicroDeps {
   throttle: Pick<Throttle, 'admit'>;
   /** this domain's public encryption key, published for the edge */
   encryptionJwk?: JWK | undefined;
+  /** the program's upstream pools, shared across reloads (a private set when absent) */
+  pools?: UpstreamPools;
 }
 
-type Env = { Bindings: HttpBindings };
-
 const JWKS_PATH = '/.well-known/jwks.json';
-const JWKS_HEADERS = { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' };
 
 /**
  * The micro gateway: verifies the edge's JWT, checks the route's scopes and
  * forwards to its backend. A repeated JWT is served from the verified-token
  * cache synchronously.
  */
-export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: IncomingMessage, res: ServerResponse): boolean; close(): Promise<void> } {
+export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: IncomingMessage, res: ServerResponse): boolean; close(): Promise<void> } {
   const { config, verifier } = deps;
   const routes = createRouteTable(config.routes);
-  const backend = createUpstream(config.backend, config.upstream);
+  const pools = deps.pools ?? createUpstreamPools();
+  const backend = pools.acquire(config.backend, config.upstream);
   const claimHeaders = claimHeaderMapper(config.claimHeaders);
   const policy = headerPolicy(['authorization', ...config.stripHeaders, ...claimHeaders.names], config.server.trustedProxies, config.headers);
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
@@ -82,9 +81,13 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
     authorize,
   });
 
-  const app = new Hono<Env>();
-  if (jwksBody) app.get(JWKS_PATH, (c) => c.body(jwksBody, 200, JWKS_HEADERS));
-  app.onError(lifecycle.onError);
+  const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.encryption?.jwksMaxAgeSeconds ?? 300}` };
+  const app = createControlPlane(config.realm, jwksBody ? { [JWKS_PATH]: (c) => c.body(jwksBody, 200, jwksHeaders) } : {});
 
-  return { app, handle, close: () => backend.close() };
+  /** once every request this pipeline admitted has finished, gives its backend pool back */
+  const close = async () => {
+    await lifecycle.idle();
+    await pools.release(backend);
+  };
+  return { app, handle, close };
 }

@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import type { MicroConfig } from '../../../libs/config/index.js';
-import { createThrottle, type RouteThrottle } from '../../../libs/throttle/index.js';
+import { createThrottle, type RouteThrottle, type Throttle } from '../../../libs/throttle/index.js';
 
-/** The throttle for one configuration: each route's rate limits and concurrency gate, Redis if configured. */
-export function buildThrottle(config: MicroConfig, logger: Logger) {
+/**
+ * The throttle for one configuration: each route's rate limits and concurrency gate, Redis if configured.
+ * On a reload, `previous` hands over the state of the routes whose rules did not change.
+ */
+export function buildThrottle(config: MicroConfig, logger: Logger, previous?: Throttle): Throttle {
   return createThrottle({
     routes: Object.fromEntries(config.routes.map((r): [string, RouteThrottle] => [r.name, {
       perClient: r.rateLimit?.perClient && { limit: r.rateLimit.perClient.limit, windowMs: r.rateLimit.perClient.per },
@@ -13,11 +16,6 @@ export function buildThrottle(config: MicroConfig, logger: Logger) {
     maxClients: config.throttle.maxClients,
     redis: config.throttle.redis && { ...config.throttle.redis, prefix: `phantom:${config.audience}` },
     logger,
+    previous,
   });
-}
-
-/** Top-level settings a reload cannot change (they shape listeners, keys and long-lived clients). */
-export function restartOnlyChanges(before: MicroConfig, after: MicroConfig): string[] {
-  const keys = ['server', 'admin', 'audience', 'jwks', 'verification', 'encryption', 'realm', 'logging'] as const;
-  return keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
 }

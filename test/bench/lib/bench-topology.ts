@@ -80,7 +80,7 @@ export async function startBenchTopology(options: { nginx: boolean }): Promise<B
     const [edgePort, microPort, edgeHopPort] = [await freePort(), await freePort(), await freePort()];
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
     const microUrl = `http://127.0.0.1:${microPort}`;
-    // the `listening` line is logged at info: keep info, turn the access log off (as the peers run without one)
+    // turn the access log off (as the peers run without one); start-up is detected by the ready line, whatever the level
     const logging = { logging: { accessLog: false } };
     const edge = await track(spawnProgram({ name: 'edge', script: SCRIPTS.edge, args: ['--config', writeYaml(dir, 'edge.yaml', edgeConfig(as.url, edgePort, microUrl, { ...quiet, ...logging }))] }));
     const microDoc = microConfig(edgeUrl, microPort, backend.url, {

@@ -17,6 +17,6 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 65_000;
 server.listen(Number(process.argv[3] ?? 0), '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }) + '\n');
+  process.stdout.write(JSON.stringify({ ready: true, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }) + '\n');
 });
 process.on('SIGTERM', () => process.exit(0));

@@ -1,0 +1,86 @@
+import { ConfigError, edgeConfigSchema, type EdgeConfig } from '../../../libs/config/index.js';
+import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
+import { createAsClientFromConfig, createIntrospectionCache, createTokenLookupFromConfig } from '../../../libs/introspection/index.js';
+import { withFallback, type GatewayDefinition } from '../../../libs/server/index.js';
+import { backoffMs } from '../../../libs/retry/backoff.js';
+import { createEdgeApp } from './app.js';
+import { buildMinter } from './build-minter.js';
+
+const causeOf = (err: Error) => String((err.cause as Error)?.message ?? err.message);
+
+/** The edge gateway as the runner builds it: AS client, introspection cache and keyring live as long as the process. */
+export const edgeGateway: GatewayDefinition<EdgeConfig> = {
+  program: 'edge',
+  schema: edgeConfigSchema,
+  loggerName: () => 'edge',
+  restartOnly: ['server', 'admin', 'authorizationServer', 'introspection', 'issuer', 'realm', 'logging'],
+  async prepare({ file, config, logger, metrics, pools }) {
+    const keys = createKeyring(await loadSigningKeys({ configFile: file, keys: config.keys.signing, generate: config.keys.generate, algorithm: config.minting.algorithm }));
+    if (config.keys.generate && config.keys.signing.length === 0) {
+      logger.warn({ kid: keys.active.kid }, 'DEVELOPMENT MODE: signing with a generated key that dies with this process; never use this in production');
+    }
+    const as = config.authorizationServer;
+    const privateKey = as.privateKeyFile && [as.clientAuth, as.bearer?.tokenEndpointAuth].includes('private_key_jwt')
+      ? await loadPrivateKey(as.privateKeyFile, { alg: as.privateKeyAlg, field: 'authorizationServer.privateKeyFile', configFile: file })
+      : undefined;
+    const asClient = createAsClientFromConfig(as, privateKey && { key: privateKey.privateKey, kid: privateKey.kid });
+    const introspection = createTokenLookupFromConfig(as, asClient, createIntrospectionCache({
+      introspect: (token) => asClient.introspect(token),
+      maxEntries: config.introspection.cacheMaxEntries,
+      maxTtlSeconds: config.introspection.cacheMaxTtlSeconds,
+      inactiveMaxEntries: config.introspection.inactiveCacheMaxEntries,
+      inactiveTtlSeconds: config.introspection.inactiveCacheTtlSeconds,
+      serveStaleSeconds: config.introspection.serveStaleSeconds,
+    }), config.introspection.cacheMaxEntries);
+    const mintStats = { signatures: 0, hits: 0 };
+    const { stats: i } = introspection;
+    metrics.counterFrom('phantom_introspection_cache_hits_total', 'Requests answered from the introspection cache', () => i.hits);
+    metrics.counterFrom('phantom_introspection_cache_misses_total', 'Requests that started an introspection', () => i.misses);
+    metrics.counterFrom('phantom_introspection_shared_total', 'Requests that joined an introspection already in flight', () => i.shared);
+    metrics.counterFrom('phantom_introspection_stale_total', 'Requests served from a stale entry while the AS was down', () => i.stale);
+    metrics.counterFrom('phantom_introspection_calls_total', 'Introspection calls made to the AS', () => i.calls);
+    metrics.counterFrom('phantom_mints_total', 'JWTs signed', () => mintStats.signatures);
+    metrics.counterFrom('phantom_mint_cache_hits_total', 'Requests served a cached JWT', () => mintStats.hits);
+    metrics.gaugeFrom('phantom_introspection_cache_entries', 'Entries in the introspection caches', () => introspection.size);
+    const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience, clockSkewSeconds: config.introspection.clockSkewSeconds };
+    let first = true;
+
+    return {
+      async build(next) {
+        // a reload may bring new signing keys: loaded here, put in force only by activate()
+        const nextKeys = !first && next.keys.signing.length > 0
+          ? await loadSigningKeys({ configFile: file, keys: next.keys.signing, generate: false, algorithm: next.minting.algorithm })
+          : undefined;
+        first = false;
+        const minter = buildMinter(next, file, keys, mintStats); // reads the keyring when it signs
+        const edge = createEdgeApp({ config: next, logger, metrics, introspection, minter, keys, acceptance, pools });
+        return {
+          handler: withFallback(edge.handle, edge.app),
+          activate: () => { if (nextKeys) keys.replace(nextKeys); },
+          close: edge.close,
+          get summary() { return { routes: next.routes.length, kid: keys.active.kid, published: keys.published.map((k) => k.kid) }; },
+        };
+      },
+      start() {
+        // discover in the background until it works (readiness depends on it), backing off from 1 s to 30 s
+        const discover = (attempt: number): void => {
+          asClient.discover().then(
+            (metadata) => logger.info({ issuer: as.issuer, introspection_endpoint: metadata.introspection_endpoint }, 'authorization server discovered'),
+            (err: Error) => {
+              if (attempt === 0) logger.warn({ issuer: as.issuer, cause: causeOf(err) }, 'authorization server discovery failed; retrying');
+              setTimeout(() => { if (!asClient.discovered) discover(attempt + 1); }, backoffMs(attempt)).unref();
+            },
+          );
+        };
+        discover(0);
+      },
+      async checkOnline() {
+        await asClient.discover().catch((err: Error) => {
+          throw new ConfigError(file, [`authorizationServer.issuer: discovery at ${as.issuer} failed (${causeOf(err)})`]);
+        });
+        return 'the authorization server answers discovery';
+      },
+      checks: () => ({ authorizationServerDiscovered: asClient.discovered }),
+    };
+  },
+};

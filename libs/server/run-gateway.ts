@@ -1,0 +1,131 @@
+import { parseArgs } from 'node:util';
+import type { z } from 'zod';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
+import { createUpstreamPools, type UpstreamPools } from '../proxy/index.js';
+import { handleSignals } from './handle-signals.js';
+import { runMain } from './run-main.js';
+import { startAdmin } from './start-admin.js';
+import { startServer, type RequestHandler } from './start-server.js';
+import { versionInfo } from './version.js';
+import { watchConfig } from './config-reloader.js';
+
+/** What every gateway configuration has: the runner reads these. */
+export interface GatewayConfig {
+  realm: string;
+  server: { host: string; port: number; maxHeaderBytes: number; keepAliveTimeoutMs: number; headersTimeoutMs: number; drainTimeoutMs: number };
+  admin: { enabled: boolean; host: string; port: number };
+  logging: { level: string; pretty: boolean };
+}
+
+/** One configuration's request pipeline, built whole before it serves. */
+export interface Pipeline {
+  handler: RequestHandler;
+  /** runs synchronously right before the swap: makes shared state (a keyring) follow this pipeline */
+  activate?(): void;
+  /** once the requests it admitted have finished: releases what it holds */
+  close(): Promise<void>;
+  /** fields for the 'listening' and 'configuration reloaded' lines */
+  summary: Record<string, unknown>;
+}
+
+/** What lives as long as the process: clients, caches, keys; built once, also by --check. */
+export interface Runtime<C> {
+  /** builds the pipeline for a configuration (start and every reload); throws to refuse it */
+  build(config: C, previous: Pipeline | undefined): Promise<Pipeline>;
+  /** background work of a real start (discovery, JWKS refresh); --check never runs it */
+  start?(): void;
+  /** --check --online: reaches the program's dependencies; returns what it proved */
+  checkOnline?(): Promise<string>;
+  /** readiness for traffic besides "not draining" */
+  checks(): Record<string, boolean>;
+  stop?(): Promise<void>;
+}
+
+export interface GatewayContext<C> {
+  file: string;
+  config: C;
+  logger: Logger;
+  metrics: Metrics;
+  pools: UpstreamPools;
+}
+
+/** A kind of gateway: a schema, a runtime built from the first configuration, the settings only a restart changes. */
+export interface GatewayDefinition<C extends GatewayConfig> {
+  program: 'edge' | 'micro';
+  schema: z.ZodType<C>;
+  loggerName(config: C): string;
+  /** top-level keys a reload cannot change (they shape listeners, keys and long-lived clients) */
+  restartOnly: readonly (keyof C & string)[];
+  prepare(context: GatewayContext<C>): Promise<Runtime<C>>;
+}
+
+/** The top-level keys whose value differs between two configurations, among `keys`. */
+export function changedKeys<C>(before: C, after: C, keys: readonly (keyof C & string)[]): string[] {
+  return keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+}
+
+/**
+ * Runs a gateway program: load the configuration → build everything → serve
+ * the data port and the admin port → reload on a changed file or SIGHUP
+ * (build first, then swap at once, or change nothing) → drain on SIGTERM/SIGINT.
+ * `--check` runs the same builders and exits. Start-up ends with one JSON line
+ * on stdout, `{"ready":true,"program":…,"url":…,"admin":…}`, for supervisors and tests.
+ *   node main.js --config gateway.yaml [--check [--online]]
+ */
+export function runGateway<C extends GatewayConfig>(definition: GatewayDefinition<C>): void {
+  runMain(`phantom ${definition.program}`, async () => {
+    const { values } = parseArgs({ options: { config: { type: 'string' }, check: { type: 'boolean', default: false }, online: { type: 'boolean', default: false } } });
+    if (!values.config) throw new ConfigError('(command line)', ['--config <file> is required']);
+    const file = values.config;
+    const load = () => loadConfig(file, definition.schema, process.env) as C;
+    let config = load();
+    const logger = createLogger({ name: definition.loggerName(config), level: config.logging.level, pretty: config.logging.pretty });
+    const metrics = createMetrics(definition.program);
+    const pools = createUpstreamPools();
+    const runtime = await definition.prepare({ file, config, logger, metrics, pools });
+    let pipeline = await runtime.build(config, undefined);
+
+    if (values.check) {
+      const online = values.online && runtime.checkOnline ? `; ${await runtime.checkOnline()}` : '';
+      await pipeline.close();
+      await runtime.stop?.();
+      process.stdout.write(`${file}: configuration OK${online}\n`);
+      return;
+    }
+    runtime.start?.();
+    let draining = false;
+    pipeline.activate?.();
+    const running = await startServer(pipeline.handler, { ...config.server, realm: config.realm }, logger);
+    const admin = config.admin.enabled ? await startAdmin({
+      ...config.admin, registry: metrics.registry, version: versionInfo(definition.program),
+      checks: () => ({ ...runtime.checks(), notDraining: !draining }),
+    }) : undefined;
+    logger.info({ url: running.url, admin: admin?.url, ...pipeline.summary }, 'listening');
+    process.stdout.write(`${JSON.stringify({ ready: true, program: definition.program, url: running.url, admin: admin?.url })}\n`);
+
+    const stopWatching = watchConfig({
+      file, logger,
+      apply: async () => {
+        const next = load();
+        const ignored = changedKeys(config, next, definition.restartOnly);
+        const built = await runtime.build(next, pipeline);
+        built.activate?.();
+        running.swap(built.handler);
+        const previous = pipeline;
+        [pipeline, config] = [built, next];
+        void previous.close();
+        logger.info({ ...built.summary, ...(ignored.length ? { needs_restart: ignored } : {}) }, 'configuration reloaded');
+      },
+    });
+
+    handleSignals(logger, async () => {
+      draining = true;
+      stopWatching();
+      await running.close(config.server.drainTimeoutMs);
+      await pipeline.close();
+      await runtime.stop?.();
+      admin?.server.close();
+    });
+  });
+}
