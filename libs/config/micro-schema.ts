@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
 import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
-
-const rate = z.strictObject({ limit: z.number().int().positive(), per: durationMs });
 
 export const microConfigSchema = z.strictObject({
   development: z.boolean().default(false),
@@ -51,8 +50,8 @@ export const microConfigSchema = z.strictObject({
   routes: z.array(z.strictObject({
     ...routeBase,
     stripPrefix: z.boolean().default(false),
-    /** e.g. perClient: { limit: 20, per: 1s } — client = client_id, else sub */
-    rateLimit: z.strictObject({ perClient: rate.optional(), perRoute: rate.optional() }).optional(),
+    /** e.g. perClient: { limit: 20, per: 1s } — client = client_id, else sub (see README, Throttling) */
+    rateLimit: rateLimitSchema.optional(),
     /** protects the backend: requests in flight, a bounded queue, a maximum wait */
     concurrency: z.strictObject({
       max: z.number().int().positive(),
@@ -60,17 +59,7 @@ export const microConfigSchema = z.strictObject({
       maxWait: durationMs.default(5),
     }).optional(),
   })).min(1),
-  throttle: z.strictObject({
-    /** share rate limits across every instance of this domain through Redis (bottleneck clustering) */
-    redis: z.strictObject({
-      url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL'),
-      /** when Redis is unreachable: false → local limits per instance; true → 503 */
-      failClosed: z.boolean().default(false),
-      connectTimeoutMs: z.number().int().positive().default(1000),
-    }).optional(),
-    /** per-client counters kept in memory (LRU); memory stays bounded */
-    maxClients: z.number().int().positive().default(100_000),
-  }).prefault({}),
+  throttle: z.strictObject(throttleSchema).prefault({}),
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,
   logging: loggingSchema.prefault({}),

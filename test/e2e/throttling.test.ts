@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SCRIPTS, awayFromWindowEdge, freePort, getToken, microConfig, mintedJwt, startBackend, startDevAs, startEdge, startRedis, tempDir, waitForLine, writeYaml,
+  SCRIPTS, freePort, getToken, microConfig, mintedJwt, startBackend, startDevAs, startEdge, startRedis, tempDir, waitForLine, writeYaml,
 } from '../support/topology.js';
 import { bearer, send } from '../support/http.js';
 import { spawnProgram, type Program } from '../../libs/process/index.js';
@@ -28,17 +28,16 @@ describe('throttling in the micro gateway (real edge-minted JWTs, real Redis)', 
   const jwtFor = async (client: [string, string] = ['demo-app', 'demo-secret']) => mintedJwt(edge.url, await getToken(as, { scope: 'orders:read orders:write', client }));
 
   test('exact per-client limit on one instance: N pass, the next is 429 with Retry-After and RateLimit headers', async () => {
-    const micro = await startMicro([{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'], rateLimit: { perClient: { limit: 5, per: '1m' } } }]);
+    const micro = await startMicro([{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'], rateLimit: { perClient: { limit: 5, per: '10m' } } }]);
     const jwt = await jwtFor();
-    await awayFromWindowEdge(60_000);
     const replies = [];
     for (let i = 0; i < 6; i++) replies.push(await send(`${micro.url}/orders/${i}`, { headers: bearer(jwt) }));
     assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 200, 200, 429]);
-    assert.equal(replies[0]!.headers['ratelimit-policy'], '"orders-client";q=5;w=60');
+    assert.equal(replies[0]!.headers['ratelimit-policy'], '"orders-client";q=5;w=600');
     assert.match(String(replies[0]!.headers.ratelimit), /^"orders-client";r=4;t=\d+$/);
     const over = replies[5]!;
     assert.match(String(over.headers['retry-after']), /^\d+$/);
-    assert.ok(Number(over.headers['retry-after']) <= 60);
+    assert.ok(Number(over.headers['retry-after']) <= 120, 'one interval (10 min / 5) at most');
     assert.match(String(over.headers.ratelimit), /^"orders-client";r=0;t=\d+$/);
     assert.equal(over.json().error, 'rate_limited');
     // another client has its own budget
@@ -49,7 +48,7 @@ describe('throttling in the micro gateway (real edge-minted JWTs, real Redis)', 
   test('two instances sharing Redis admit the limit across both (±5 %)', async () => {
     const redis = await startRedis();
     started.push(redis);
-    const routes = [{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'], rateLimit: { perClient: { limit: 100, per: '1m' } } }];
+    const routes = [{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'], rateLimit: { perClient: { limit: 100, per: '1h' } } }];
     const throttle = { redis: { url: redis.url } };
     const [a, b] = await Promise.all([startMicro(routes, { throttle }), startMicro(routes, { throttle })]);
     await Promise.all([waitForLine(a, 'redis connected'), waitForLine(b, 'redis connected')]);

@@ -10,7 +10,8 @@ import { loadDecryptionKey } from '../../../libs/keys/index.js';
 import { createJwksCache, createVerifier } from '../../../libs/verification/index.js';
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
 import { createMicroApp } from './app.js';
-import { buildThrottle, restartOnlyChanges } from './build-throttle.js';
+import { buildThrottle, describeThrottle, restartOnlyChanges } from './build-throttle.js';
+import { registerThrottleMetrics } from '../../../libs/throttle/index.js';
 
 runMain('phantom micro', async () => {
   const { values } = parseArgs({ options: { config: { type: 'string' }, check: { type: 'boolean', default: false }, online: { type: 'boolean', default: false } } });
@@ -27,7 +28,7 @@ runMain('phantom micro', async () => {
         throw new ConfigError(file, [`jwks.url: ${config.jwks.url} did not answer (${reply instanceof Error ? String((reply.cause as Error)?.message ?? reply.message) : `HTTP ${reply.status}`})`]);
       }
     }
-    process.stdout.write(`${file}: configuration OK${values.online ? '; the JWKS endpoint answers' : ''}\n`);
+    process.stdout.write(`${file}: configuration OK${values.online ? '; the JWKS endpoint answers' : ''}\n${describeThrottle(config)}`);
     return;
   }
   const logger = createLogger({ name: `micro-${config.audience}`, level: config.logging.level, pretty: config.logging.pretty });
@@ -57,6 +58,7 @@ runMain('phantom micro', async () => {
   metrics.counterFrom('phantom_jwks_fetch_failures_total', 'JWKS fetches that failed', () => jwks.stats.failures);
   metrics.gaugeFrom('phantom_backend_in_flight', 'Requests in flight to the backend through concurrency gates', () => throttle.inFlight);
   metrics.gaugeFrom('phantom_backend_queued', 'Requests waiting for a concurrency slot', () => throttle.queued);
+  registerThrottleMetrics(metrics.registry, () => throttle.ruleStats);
   metrics.gaugeFrom('phantom_redis_connected', '1 while rate limits are shared through Redis', () => (throttle.sharedLimits ? 1 : 0));
   let draining = false;
   const encryptionJwk = config.encryption?.publish ? decryption?.publicJwk : undefined;
@@ -74,7 +76,7 @@ runMain('phantom micro', async () => {
     apply: async () => {
       const next = loadConfig(file, microConfigSchema, process.env);
       const ignored = restartOnlyChanges(config, next);
-      const nextThrottle = buildThrottle(next, logger);
+      const nextThrottle = buildThrottle(next, logger, throttle);
       const nextMicro = createMicroApp({ config: next, logger, metrics, verifier, throttle: nextThrottle, encryptionJwk });
       running.swap(nextMicro.app, nextMicro.handle);
       const [previousMicro, previousThrottle] = [micro, throttle];
