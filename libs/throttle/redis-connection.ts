@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 
 /** Where Redis is: exactly one of a single node (`redis://`, `rediss://`), Sentinel, or Cluster. */
@@ -57,7 +58,7 @@ export function createRedisConnection(target: RedisTarget): RedisConnection {
     return {
       ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
       ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-      ...(url.protocol === 'rediss:' ? { tls: { servername: url.hostname, ...(ca ? { ca } : {}) } } : {}),
+      ...(url.protocol === 'rediss:' ? { tls: { ...(isIP(url.hostname) ? {} : { servername: url.hostname }), ...(ca ? { ca } : {}) } } : {}),
     };
   };
   let client: Redis | Cluster;

@@ -3,7 +3,7 @@
  * createThrottle the micro gateway runs) in this process and prints the
  * resident memory before and after as one JSON line. In redis mode it starts
  * its own redis-server (no persistence) and reports Redis's memory too.
- *   node --expose-gc memory-limiter.js <clients> <maxClients> [local|redis]
+ *   node --expose-gc memory-limiter.js <clients> <maxClients> [local|redis] [in flight, default 256]
  */
 import { pino } from 'pino';
 import { createThrottle, type Admission } from '../../libs/throttle/index.js';
@@ -26,7 +26,7 @@ const before = mib();
 let peak = before;
 let refused = 0;
 const started = performance.now();
-const BATCH = 1000; // in flight at once in redis mode (auto-pipelined)
+const BATCH = Number(process.argv[5] ?? 256); // in flight at once in redis mode (auto-pipelined)
 for (let i = 0; i < clients; i += BATCH) {
   const pending: Promise<Admission>[] = [];
   for (let j = i; j < Math.min(clients, i + BATCH); j++) {
@@ -47,4 +47,5 @@ if (redis) {
 }
 await throttle.close();
 await redis?.stop();
-process.stdout.write(JSON.stringify({ mode, clients, maxClients, refused, seconds: Math.round(seconds * 10) / 10, beforeMiB: before, afterMiB: after, peakMiB: Math.max(peak, after), ...(redisMemory ? { redis: redisMemory } : {}) }) + '\n');
+const m = process.memoryUsage();
+process.stdout.write(JSON.stringify({ heapUsedMiB: m.heapUsed / 2 ** 20, externalMiB: m.external / 2 ** 20, mode, clients, maxClients, refused, seconds: Math.round(seconds * 10) / 10, beforeMiB: before, afterMiB: after, peakMiB: Math.max(peak, after), ...(redisMemory ? { redis: redisMemory } : {}) }) + '\n');
