@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rateLimitSchema, rateSchema, throttleSchema } from './rate-limit-schema.js';
 import { adminSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
 
 const authorizationServer = z.strictObject({
@@ -84,7 +85,14 @@ export const edgeConfigSchema = z.strictObject({
     upstream: httpUrl,
     audience: z.string().min(1),
     stripPrefix: z.boolean().default(false),
+    /** per-client and per-route rate limits, checked before minting (see README, Throttling) */
+    rateLimit: rateLimitSchema.optional(),
   })).min(1),
+  throttle: z.strictObject({
+    ...throttleSchema,
+    /** per peer address: introspection calls for tokens the edge does not know (protects the AS) */
+    unknownTokens: rateSchema.optional(),
+  }).prefault({}),
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,
   logging: loggingSchema.prefault({}),

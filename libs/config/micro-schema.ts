@@ -56,7 +56,7 @@ export const microConfigSchema = z.strictObject({
     concurrency: z.strictObject({
       max: z.number().int().positive(),
       queue: z.number().int().nonnegative().default(0),
-      maxWait: durationMs.default(5),
+      maxWait: durationMs.prefault('5s'),
     }).optional(),
   })).min(1),
   throttle: z.strictObject(throttleSchema).prefault({}),

@@ -3,6 +3,8 @@ import { createKeyFunction, tierOf, type KeyPart, type Subject } from './rate-ke
 
 /** A rate limit as configured: a rule, what it counts by, and per-tier rules from a claim. */
 export interface RateLimitSpec extends RateRule {
+  /** the policy's name in the RateLimit headers (default: `<route>-client`, `<route>`) */
+  name?: string | undefined;
   /** what the limit counts by; [] = the whole route (default for per-route limits) */
   key?: readonly KeyPart[] | undefined;
   /** per-value limits from a claim (e.g. `tier`); unknown or missing values get the spec's own rule */
@@ -37,7 +39,7 @@ function variant(name: string, rule: RateRule): Variant {
 
 /** Precomputes everything a policy needs per request: its key function, GCRA parameters and header items. */
 export function compilePolicy(route: string, kind: 'client' | 'route', spec: RateLimitSpec, stats: RuleStats): Policy {
-  const name = kind === 'client' ? `${route}-client` : route;
+  const name = spec.name ?? (kind === 'client' ? `${route}-client` : route);
   const base = variant(name, spec);
   const tiers = spec.tiers;
   const byTier = new Map(Object.entries(tiers?.limits ?? {}).map(([value, rule]) => [value, variant(name, rule)]));

@@ -1,12 +1,14 @@
 import { after, before, describe, test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import {
-  SCRIPTS, freePort, getToken, microConfig, mintedJwt, startBackend, startDevAs, startEdge, startRedis, tempDir, waitForLine, writeYaml,
+  SCRIPTS, asStats, freePort, metric, received, startEdge as startEdgeWith, getToken, microConfig, mintedJwt, startBackend, startDevAs, startEdge, startRedis, tempDir, waitForLine, writeYaml,
 } from '../support/topology.js';
 import { bearer, send } from '../support/http.js';
 import { spawnProgram, type Program } from '../../libs/process/index.js';
 
-describe('throttling in the micro gateway (real edge-minted JWTs, real Redis)', () => {
+describe('throttling at the micro gateway and the edge (real edge-minted JWTs, real Redis)', () => {
   const started: Program[] = [];
   let as: Program; let backend: Program; let edge: Program;
   const dir = tempDir();
@@ -119,5 +121,46 @@ describe('throttling in the micro gateway (real edge-minted JWTs, real Redis)', 
     assert.equal(slow.status, 200);
     assert.equal(queued.status, 503);
     assert.equal(queued.headers['retry-after'], '1');
+  });
+
+  test('edge limits: a client over its limit gets 429 before minting; a peer sending unknown tokens is refused before introspection', async () => {
+    const limited = await startEdgeWith(as.url, backend.url, {
+      routes: [{ name: 'orders', pathPrefix: '/orders', upstream: backend.url, audience: 'orders', scopes: ['orders:read'], rateLimit: { perClient: { limit: 3, per: '1h' } } }],
+      throttle: { unknownTokens: { limit: 10, per: '1h' } },
+    });
+    started.push(limited);
+    const token = await getToken(as, { scope: 'orders:read' });
+    const upstreamBefore = (await received(backend)).length;
+    const replies = [];
+    for (let i = 0; i < 4; i++) replies.push(await send(`${limited.url}/orders/${i}`, { headers: bearer(token) }));
+    assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 429]);
+    assert.equal((await received(backend)).length - upstreamBefore, 3, 'the refused request never reached the upstream');
+    assert.equal(replies[3]!.json().error, 'rate_limited');
+    assert.equal(replies[3]!.headers['ratelimit-policy'], '"orders-client";q=3;w=3600');
+    assert.match(String(replies[3]!.headers['retry-after']), /^\d+$/);
+    assert.equal(await metric(limited, 'phantom_ratelimit_limited_total', { route: 'orders', rule: 'client' }), 1);
+    assert.equal(await metric(limited, 'phantom_ratelimit_admitted_total', { route: 'orders', rule: 'client' }), 3);
+    // the valid token took one introspection of this peer's 10; junk tokens get the other 9, then 429 without a call
+    const callsBefore = (await asStats(as)).introspections;
+    const junk = [];
+    for (let i = 0; i < 12; i++) junk.push(await send(`${limited.url}/orders/j`, { headers: bearer(randomBytes(24).toString('base64url')) }));
+    assert.deepEqual(junk.map((r) => r.status), [...Array(9).fill(401), 429, 429, 429]);
+    assert.equal((await asStats(as)).introspections - callsBefore, 9, 'no introspection for a refused unknown token');
+    assert.equal(junk[9]!.headers['ratelimit-policy'], '"unknown-tokens";q=10;w=3600');
+    assert.equal(junk[9]!.json().error, 'rate_limited');
+  });
+
+  test('--check prints the effective limits per route', async () => {
+    const file = writeYaml(dir, 'check.yaml', microConfig(edge.url, 1, backend.url, {
+      routes: [{ name: 'orders', pathPrefix: '/orders', rateLimit: {
+        perClient: { limit: 100, per: '1m', key: ['claim:org', 'client_id'], tiers: { claim: 'tier', limits: { gold: { limit: 1000, per: '1m', burst: 50 } } } },
+        perRoute: { limit: 5000, per: '1s' } }, concurrency: { max: 10, queue: 5 } }],
+      throttle: { redis: { url: 'redis://user:s3cret@127.0.0.1:6379' } },
+    }));
+    const out = execFileSync(process.execPath, [SCRIPTS.micro, '--config', file, '--check'], { encoding: 'utf8' });
+    assert.match(out, /configuration OK/);
+    assert.ok(out.includes('rate limits (GCRA), shared through Redis (single node redis://127.0.0.1:6379); if unreachable: local limits per instance:'), out);
+    assert.ok(out.includes('  route orders: per client (claim:org+client_id) 100/1m burst 100, by claim tier: gold 1000/1m burst 50, other 100/1m burst 100; per route 5000/1s burst 5000; concurrency 10 (queue 5, wait 5s)'), out);
+    assert.ok(!out.includes('s3cret'), 'no credentials');
   });
 });

@@ -11,6 +11,8 @@ import { createAsClient, createIntrospectionCache } from '../../../libs/introspe
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
 import { createEdgeApp } from './app.js';
 import { buildMinter, restartOnlyChanges } from './build-minter.js';
+import { buildEdgeThrottle, describeEdgeThrottle, unknownTokenCheck, type EdgeThrottle } from './build-edge-throttle.js';
+import { registerThrottleMetrics } from '../../../libs/throttle/index.js';
 
 runMain('phantom edge', async () => {
   const { values } = parseArgs({ options: { config: { type: 'string' }, check: { type: 'boolean', default: false }, online: { type: 'boolean', default: false } } });
@@ -40,7 +42,7 @@ runMain('phantom edge', async () => {
         throw new ConfigError(file, [`authorizationServer.issuer: discovery at ${as.issuer} failed (${causeOf(err)})`]);
       });
     }
-    process.stdout.write(`${file}: configuration OK${values.online ? '; the authorization server answers discovery' : ''}\n`);
+    process.stdout.write(`${file}: configuration OK${values.online ? '; the authorization server answers discovery' : ''}\n${describeEdgeThrottle(config)}`);
     return;
   }
   // discover in the background until it works (readiness depends on it), backing off from 1 s to 30 s
@@ -73,9 +75,12 @@ runMain('phantom edge', async () => {
   metrics.counterFrom('phantom_mint_cache_hits_total', 'Requests served a cached JWT', () => mintStats.hits);
   metrics.gaugeFrom('phantom_introspection_cache_entries', 'Entries in the introspection caches', () => introspection.size);
 
+  let throttle = buildEdgeThrottle(config, logger);
+  const throttleDeps = (t: EdgeThrottle) => ({ routes: t.routes, unknownToken: t.unknownTokens && unknownTokenCheck(t.unknownTokens) });
+  registerThrottleMetrics(metrics.registry, function* () { yield* throttle.routes.ruleStats; if (throttle.unknownTokens) yield* throttle.unknownTokens.ruleStats; });
   let draining = false;
   const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience };
-  let edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance });
+  let edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance, throttle: throttleDeps(throttle) });
   const running = await startServer(edge.app, { ...config.server, realm: config.realm }, logger, edge.handle);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('edge'),
@@ -93,12 +98,13 @@ runMain('phantom edge', async () => {
       if (next.keys.signing.length > 0) {
         keys.replace(await loadSigningKeys({ configFile: file, keys: next.keys.signing, generate: false, algorithm: next.minting.algorithm }));
       }
-      const nextEdge = createEdgeApp({ config: next, logger, metrics, introspection, minter: buildMinter(next, file, keys, mintStats), keys, acceptance });
+      const nextThrottle = buildEdgeThrottle(next, logger, throttle);
+      const nextEdge = createEdgeApp({ config: next, logger, metrics, introspection, minter: buildMinter(next, file, keys, mintStats), keys, acceptance, throttle: throttleDeps(nextThrottle) });
       running.swap(nextEdge.app, nextEdge.handle);
-      const previous = edge;
-      edge = nextEdge;
+      const [previous, previousThrottle] = [edge, throttle];
+      [edge, throttle] = [nextEdge, nextThrottle];
       config = next;
-      void previous.close();
+      void previous.close().then(() => previousThrottle.close());
       logger.info({ routes: next.routes.length, kid: keys.active.kid, published: keys.published.map((k) => k.kid), ...(ignored.length ? { needs_restart: ignored } : {}) }, 'configuration reloaded');
     },
   });
@@ -108,6 +114,7 @@ runMain('phantom edge', async () => {
     stopWatching();
     await running.close(config.server.drainTimeoutMs);
     await edge.close();
+    await throttle.close();
     admin?.server.close();
   });
 });
