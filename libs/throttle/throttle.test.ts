@@ -119,3 +119,12 @@ test('concurrency gate: slots, a bounded queue, a maximum wait, idempotent relea
   b(); c();
   assert.equal(gate.inFlight, 0);
 });
+
+test('peer address: the socket peer, or the last X-Forwarded-For entry when the peer is a trusted proxy', async () => {
+  const { peerAddress } = await import('./index.js');
+  const req = (remoteAddress: string, xff?: string) => ({ socket: { remoteAddress }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as never;
+  const trusted = new Set(['10.0.0.1']);
+  assert.equal(peerAddress(req('::ffff:192.0.2.9', '1.1.1.1'), trusted), '192.0.2.9', 'an untrusted peer cannot choose its key');
+  assert.equal(peerAddress(req('10.0.0.1', '1.1.1.1, 192.0.2.5'), trusted), '192.0.2.5', 'only the entry the proxy appended');
+  assert.equal(peerAddress(req('10.0.0.1'), trusted), '10.0.0.1');
+});
