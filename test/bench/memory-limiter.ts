@@ -7,12 +7,11 @@
  */
 import { pino } from 'pino';
 import { createThrottle, type Admission } from '../../libs/throttle/index.js';
-import { startRedis } from '../support/topology.js';
 
 const clients = Number(process.argv[2] ?? 1_000_000);
 const maxClients = Number(process.argv[3] ?? 100_000);
 const mode = process.argv[4] === 'redis' ? 'redis' : 'local';
-const redis = mode === 'redis' ? await startRedis() : undefined;
+const redis = mode === 'redis' ? await (await import('../support/topology.js')).startRedis() : undefined;
 const throttle = createThrottle({
   routes: { orders: { perClient: { limit: 100, windowMs: 60_000 }, concurrency: { max: 1024, queue: 0, maxWaitMs: 1000 } } },
   maxClients, logger: pino({ level: 'silent' }),
@@ -23,6 +22,7 @@ await new Promise((r) => setTimeout(r, 20)); // the ready event has been seen
 const mib = () => process.memoryUsage().rss / 2 ** 20;
 globalThis.gc?.();
 const before = mib();
+const heapBefore = process.memoryUsage().heapUsed / 2 ** 20;
 let peak = before;
 let refused = 0;
 const started = performance.now();
@@ -48,4 +48,4 @@ if (redis) {
 await throttle.close();
 await redis?.stop();
 const m = process.memoryUsage();
-process.stdout.write(JSON.stringify({ heapUsedMiB: m.heapUsed / 2 ** 20, externalMiB: m.external / 2 ** 20, mode, clients, maxClients, refused, seconds: Math.round(seconds * 10) / 10, beforeMiB: before, afterMiB: after, peakMiB: Math.max(peak, after), ...(redisMemory ? { redis: redisMemory } : {}) }) + '\n');
+process.stdout.write(JSON.stringify({ heapBeforeMiB: heapBefore, heapUsedMiB: m.heapUsed / 2 ** 20, externalMiB: m.external / 2 ** 20, mode, clients, maxClients, refused, seconds: Math.round(seconds * 10) / 10, beforeMiB: before, afterMiB: after, peakMiB: Math.max(peak, after), ...(redisMemory ? { redis: redisMemory } : {}) }) + '\n');
