@@ -123,6 +123,29 @@ describe('throttling at the micro gateway and the edge (real edge-minted JWTs, r
     assert.equal(queued.headers['retry-after'], '1');
   });
 
+  test('claim tiers end to end: the JWT claim picks the limit, other values get the default; a reload keeps what each client spent', async () => {
+    const port = await freePort();
+    const routes = (limit: number) => [{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'],
+      rateLimit: { perClient: { limit, per: '1h', tiers: { claim: 'client_id', limits: { 'demo-app': { limit: 4, per: '1h' } } } } } }];
+    const file = writeYaml(dir, `tiers-${port}.yaml`, { ...microConfig(edge.url, port, backend.url), routes: routes(2) });
+    const micro = await spawnProgram({ name: `micro-${port}`, script: SCRIPTS.micro, args: ['--config', file] });
+    started.push(micro);
+    const [gold, other] = await Promise.all([jwtFor(), jwtFor(['short-lived', 'short-secret'])]);
+    const burst = async (jwt: string, n: number) => { const out = []; for (let i = 0; i < n; i++) out.push(await send(`${micro.url}/orders/${i}`, { headers: bearer(jwt) })); return out; };
+    const g = await burst(gold, 3);
+    const o = await burst(other, 3);
+    assert.deepEqual(g.map((r) => r.status), [200, 200, 200]);
+    assert.deepEqual(o.map((r) => r.status), [200, 200, 429]);
+    assert.equal(g[0]!.headers['ratelimit-policy'], '"orders-client";q=4;w=3600');
+    assert.equal(o[0]!.headers['ratelimit-policy'], '"orders-client";q=2;w=3600');
+    // SIGHUP with a higher default: the buckets carry over, so each client keeps what it spent
+    writeYaml(dir, `tiers-${port}.yaml`, { ...microConfig(edge.url, port, backend.url), routes: routes(3) });
+    micro.child.kill('SIGHUP');
+    await waitForLine(micro, 'configuration reloaded');
+    assert.deepEqual((await burst(gold, 2)).map((r) => r.status), [200, 429], 'gold had 1 of 4 left');
+    assert.deepEqual((await burst(other, 2)).map((r) => r.status), [429, 429], 'other spent 2, the new default of 3 refills one per 20 min');
+  });
+
   test('edge limits: a client over its limit gets 429 before minting; a peer sending unknown tokens is refused before introspection', async () => {
     const limited = await startEdgeWith(as.url, backend.url, {
       routes: [{ name: 'orders', pathPrefix: '/orders', upstream: backend.url, audience: 'orders', scopes: ['orders:read'], rateLimit: { perClient: { limit: 3, per: '1h' } } }],
