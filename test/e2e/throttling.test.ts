@@ -114,10 +114,14 @@ describe('throttling at the micro gateway and the edge (real edge-minted JWTs, r
   test('a queued request that waits longer than maxWait gets 503', async () => {
     const micro = await startMicro([{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'], concurrency: { max: 1, queue: 5, maxWait: '200ms' } }]);
     const jwt = await jwtFor();
-    const [slow, queued] = await Promise.all([
-      send(`${micro.url}/orders/a?delay=800`, { headers: bearer(jwt) }),
-      new Promise((r) => setTimeout(r, 50)).then(() => send(`${micro.url}/orders/b`, { headers: bearer(jwt) })),
-    ]);
+    const slowReply = send(`${micro.url}/orders/a?delay=2000`, { headers: bearer(jwt) });
+    // the slow request holds the only slot before the next one is sent
+    for (const deadline = Date.now() + 5000; await metric(micro, 'phantom_backend_in_flight') < 1;) {
+      if (Date.now() > deadline) assert.fail('the slow request never took the slot');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const queued = await send(`${micro.url}/orders/b`, { headers: bearer(jwt) });
+    const slow = await slowReply;
     assert.equal(slow.status, 200);
     assert.equal(queued.status, 503);
     assert.equal(queued.headers['retry-after'], '1');
