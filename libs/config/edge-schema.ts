@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rateLimitSchema, rateSchema, throttleSchema } from './rate-limit-schema.js';
 import { adminSchema, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
 
 const clientAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
@@ -115,7 +116,12 @@ export const edgeConfigSchema = z.strictObject({
     upstream: upstreamUrl.describe('the micro gateway that serves this route'),
     audience: z.string().min(1).describe('the audience (declared under audiences) a JWT is minted for'),
     stripPrefix: z.boolean().default(false).describe('remove pathPrefix from the path sent upstream'),
+    rateLimit: rateLimitSchema.optional().describe('per-client and per-route rate limits, checked before minting (see README, Throttling)'),
   })).min(1),
+  throttle: z.strictObject({
+    ...throttleSchema,
+    unknownTokens: rateSchema.optional().describe('per peer address: introspection calls for tokens the edge does not know (protects the AS)'),
+  }).prefault({}),
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,
   headers: headersSchema.prefault({}),

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { SIGNING_ALGORITHMS } from '../keys/algorithms.js';
+import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
 import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
-
-const rate = z.strictObject({ limit: z.number().int().positive(), per: durationMs });
 
 export const microConfigSchema = z.strictObject({
   server: serverSchema.prefault({}),
@@ -39,24 +38,15 @@ export const microConfigSchema = z.strictObject({
   routes: z.array(z.strictObject({
     ...routeBase,
     stripPrefix: z.boolean().default(false).describe('remove pathPrefix from the path sent to the backend'),
-    rateLimit: z.strictObject({ perClient: rate.optional(), perRoute: rate.optional() }).optional().describe('e.g. perClient: { limit: 20, per: 1s } — client = client_id, else sub'),
+    rateLimit: rateLimitSchema.optional().describe('e.g. perClient: { limit: 20, per: 1s } — client = client_id, else sub (see README, Throttling)'),
     /** protects the backend: requests in flight, a bounded queue, a maximum wait */
     concurrency: z.strictObject({
-      max: z.number().int().positive().describe('requests in flight to the backend at once'),
-      queue: z.number().int().nonnegative().default(0).describe('requests allowed to wait for a slot'),
-      maxWait: durationMs.default(5),
+      max: z.number().int().positive(),
+      queue: z.number().int().nonnegative().default(0),
+      maxWait: durationMs.prefault('5s'),
     }).optional(),
   })).min(1),
-  throttle: z.strictObject({
-    /** share rate limits across every instance of this domain through Redis (bottleneck clustering) */
-    redis: z.strictObject({
-      url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').describe('redis:// or rediss:// URL'),
-      failClosed: z.boolean().default(false).describe('when Redis is unreachable: false → local limits per instance; true → 503'),
-      connectTimeoutMs: z.number().int().positive().default(1000).describe('Redis connect timeout'),
-      idleTimeoutMs: z.number().int().positive().default(600_000).describe('an idle limiter\'s state expires from Redis after this long'),
-    }).optional(),
-    maxClients: z.number().int().positive().default(100_000).describe('per-client counters kept in memory (LRU); memory stays bounded'),
-  }).prefault({}),
+  throttle: z.strictObject(throttleSchema).prefault({}),
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,
   headers: headersSchema.prefault({}),

@@ -26,8 +26,11 @@ export interface CachedIntrospection {
 }
 
 export interface IntrospectionCache {
-  /** synchronous on a cache hit (the hot path allocates no promise), a promise otherwise */
-  lookup(token: string): CachedIntrospection | Promise<CachedIntrospection>;
+  /**
+   * synchronous on a cache hit (the hot path allocates no promise), a promise otherwise;
+   * `beforeCall` runs (synchronously) just before a new introspection call and may throw to refuse it
+   */
+  lookup(token: string, beforeCall?: () => void): CachedIntrospection | Promise<CachedIntrospection>;
   readonly stats: { hits: number; misses: number; shared: number; calls: number; stale: number };
   readonly size: number;
 }
@@ -53,7 +56,8 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
   const flights = createSingleFlight<IntrospectionResponse>();
   const stats = { hits: 0, misses: 0, shared: 0, calls: 0, stale: 0 };
 
-  async function fetchAndStore(token: string, hash: string): Promise<IntrospectionResponse> {
+  async function fetchAndStore(token: string, hash: string, beforeCall: (() => void) | undefined): Promise<IntrospectionResponse> {
+    beforeCall?.();
     stats.calls++;
     const result = await options.introspect(token);
     const nowMs = now();
@@ -72,7 +76,7 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
   return {
     stats,
     get size() { return active.size + (inactive?.size ?? 0); },
-    lookup(token) {
+    lookup(token, beforeCall) {
       const hash = tokenHash(token);
       const entry = active.get(hash);
       if (entry && now() < entry.freshUntil) {
@@ -83,7 +87,7 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
         stats.hits++;
         return { hash, result: INACTIVE, outcome: 'hit' };
       }
-      const flight = flights.run(hash, () => fetchAndStore(token, hash));
+      const flight = flights.run(hash, () => fetchAndStore(token, hash, beforeCall));
       if (flight.shared) stats.shared++;
       else stats.misses++;
       const outcome: CacheOutcome = flight.shared ? 'shared' : 'miss';

@@ -58,6 +58,8 @@ export interface GatewayDefinition<C extends GatewayConfig> {
   /** top-level keys a reload cannot change (they shape listeners, keys and long-lived clients) */
   restartOnly: readonly (keyof C & string)[];
   prepare(context: GatewayContext<C>): Promise<Runtime<C>>;
+  /** what `--check` prints after "configuration OK" (effective limits, certificates …) */
+  checkReport?(config: C): string;
 }
 
 /** The top-level keys whose value differs between two configurations, among `keys`. */
@@ -90,7 +92,7 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
       const online = values.online && runtime.checkOnline ? `; ${await runtime.checkOnline()}` : '';
       await pipeline.close();
       await runtime.stop?.();
-      process.stdout.write(`${file}: configuration OK${online}\n`);
+      process.stdout.write(`${file}: configuration OK${online}\n${definition.checkReport?.(config) ?? ''}`);
       return;
     }
     runtime.start?.();

@@ -1,54 +1,25 @@
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors/index.js';
-import { createWindowCounters, type RateRule, type Take } from './window-counter.js';
+import { createLocalLimiter, type LocalLimiter, type Take } from './gcra.js';
 import { createConcurrencyGate, type ConcurrencyRule, type Release } from './concurrency-gate.js';
-import { createClusteredReservoirs } from './clustered-reservoirs.js';
+import { createRedisConnection, describeRedisTarget, type RedisConnection, type RedisTarget } from './redis-connection.js';
+import { createRedisLimiter } from './redis-gcra.js';
+import { compilePolicy, policyHeader, type Policy, type RateLimitSpec, type RuleStats, type Variant } from './compile-policy.js';
+import type { Subject } from './rate-key.js';
 
 export interface RouteThrottle {
-  perClient?: RateRule | undefined;
-  perRoute?: RateRule | undefined;
+  perClient?: RateLimitSpec | undefined;
+  perRoute?: RateLimitSpec | undefined;
   concurrency?: ConcurrencyRule | undefined;
 }
 
 export interface ThrottleOptions {
   routes: Readonly<Record<string, RouteThrottle>>;
-  /** most per-client counters kept in memory (LRU) */
+  /** most per-client buckets kept in memory (LRU) for local limits */
   maxClients: number;
-  redis?: { url: string; prefix: string; failClosed: boolean; connectTimeoutMs: number; idleTimeoutMs: number } | undefined;
+  redis?: (RedisTarget & { prefix: string; failClosed: boolean }) | undefined;
   logger: Logger;
   now?: () => number;
-  /**
-   * The throttle this one replaces (configuration reload): routes whose rules did not change keep their
-   * windows and concurrency gate (with the requests in flight on it), and an unchanged Redis keeps its connection.
-   */
-  previous?: Throttle | undefined;
-}
-
-interface RouteState {
-  signature: string;
-  policies: Policy[];
-  policyHeader: string;
-  counters: ReturnType<typeof createWindowCounters>[];
-  gate: ReturnType<typeof createConcurrencyGate> | undefined;
-}
-
-interface ThrottleState {
-  routes: Map<string, RouteState>;
-  redisSignature: string;
-  clustered: ReturnType<typeof createClusteredReservoirs> | undefined;
-  link: { shared: boolean | undefined };
-  handedOver: boolean;
-}
-
-export interface Throttle {
-  /** admits one request to a route for a client, or throws 429 / 503 */
-  admit(routeName: string, clientKey: string): Admission | Promise<Admission>;
-  readonly sharedLimits: boolean;
-  /** requests in flight to the backend and waiting for a slot, over every route */
-  readonly inFlight: number;
-  readonly queued: number;
-  close(): Promise<void>;
-  readonly [STATE]: ThrottleState;
 }
 
 export interface Admission {
@@ -58,128 +29,154 @@ export interface Admission {
   release: Release;
 }
 
-interface Policy { name: string; rule: RateRule; perClient: boolean }
+interface Route { name: string; policies: Policy[]; locals: LocalLimiter[]; gate?: ReturnType<typeof createConcurrencyGate> | undefined }
+type Gate = ReturnType<typeof createConcurrencyGate>;
+/** what a reload hands to the next throttle: local buckets, counters, concurrency gates (with their requests in flight) and the Redis connection */
+interface Carried { locals: Map<string, LocalLimiter>; stats: Map<string, RuleStats>; gates: Map<string, { rule: string; gate: Gate }>; redis?: { target: string; connection: RedisConnection; refs: { n: number } } | undefined }
 
 const NOOP: Release = () => {};
-/** what a throttle hands to the one that replaces it */
-const STATE = Symbol('throttle state');
-
-/** `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers): `"orders";q=100;w=60`. */
-function policyHeader(policies: readonly Policy[]): string {
-  return policies.map((p) => `"${p.name}";q=${p.rule.limit};w=${Math.ceil(p.rule.windowMs / 1000)}`).join(', ');
-}
+const CARRY: unique symbol = Symbol('carry');
+/** a throttle whose state the next configuration can take over */
+interface Carrier { [CARRY](): Carried }
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
- * Per-route throttling for a micro gateway: per-client and per-route rate
- * limits (fixed windows), then a concurrency gate in front of the backend.
- * With Redis, rate limits are shared by every instance (bottleneck
- * reservoirs); while Redis is unreachable the local counters take over
- * (or, with failClosed, requests get 503), and the change is logged once.
+ * Per-route throttling: per-client (by client, sub, claim, peer or a
+ * combination, with claim tiers) and per-route rate limits (GCRA: smooth, no
+ * window boundary), then a concurrency gate in front of the backend. With
+ * Redis, buckets live in Redis (one script per rule and admission, nothing per
+ * client here); while Redis is unreachable the local buckets take over (or,
+ * with failClosed, requests get 503), logged once per change. Built with the
+ * previous throttle, it keeps that one's buckets, counters and connection.
  */
-export function createThrottle(options: ThrottleOptions): Throttle {
+export function createThrottle(options: ThrottleOptions, previous?: Carrier) {
   const now = options.now ?? Date.now;
-  const carried = options.previous?.[STATE];
-  const routes = new Map(Object.entries(options.routes).map(([route, t]): [string, RouteState] => {
-    const signature = JSON.stringify([t, options.maxClients]);
-    const kept = carried?.routes.get(route);
-    if (kept && kept.signature === signature) return [route, kept];
-    const policies: Policy[] = [];
-    if (t.perClient) policies.push({ name: `${route}-client`, rule: t.perClient, perClient: true });
-    if (t.perRoute) policies.push({ name: route, rule: t.perRoute, perClient: false });
-    return [route, {
-      signature,
-      policies,
-      policyHeader: policyHeader(policies),
-      counters: policies.map((p) => createWindowCounters(p.rule, { maxKeys: p.perClient ? options.maxClients : 1, now })),
-      gate: t.concurrency ? createConcurrencyGate(t.concurrency) : undefined,
-    }];
-  }));
-  const redisSignature = JSON.stringify(options.redis ?? null);
-  const keepRedis = carried !== undefined && carried.redisSignature === redisSignature;
-  const clustered = keepRedis ? carried.clustered : options.redis ? createClusteredReservoirs(options.redis) : undefined;
-  if (keepRedis) carried.handedOver = true;
-  const link: ThrottleState['link'] = keepRedis ? carried.link : { shared: undefined }; // unknown until Redis first answers or fails
-  if (!keepRedis) clustered?.onStatus((connected: boolean) => {
-    if (connected === link.shared) return;
-    link.shared = connected;
-    if (connected) options.logger.info('redis connected: rate limits are shared by every instance');
-    else options.logger.warn({ failClosed: options.redis!.failClosed }, options.redis!.failClosed
+  const carried: Carried | undefined = previous?.[CARRY]();
+  const locals = new Map<string, LocalLimiter>();
+  const stats = new Map<string, RuleStats>(carried?.stats);
+  const routes = new Map<string, Route>();
+  const gates = new Map<string, { rule: string; gate: Gate }>();
+  for (const [name, t] of Object.entries(options.routes)) {
+    // an unchanged concurrency rule keeps its gate, so requests admitted before a reload still count
+    const rule = JSON.stringify(t.concurrency ?? null);
+    const kept = carried?.gates.get(name);
+    const gate = t.concurrency ? (kept?.rule === rule ? kept.gate : createConcurrencyGate(t.concurrency)) : undefined;
+    if (gate) gates.set(name, { rule, gate });
+    const route: Route = { name, policies: [], locals: [], gate };
+    for (const [kind, spec] of [['client', t.perClient], ['route', t.perRoute]] as const) {
+      if (!spec) continue;
+      const id = `${name}|${kind}`;
+      let s = stats.get(id);
+      if (!s) stats.set(id, s = { route: name, rule: kind, admitted: 0, limited: 0, fallback: 0 });
+      const storeId = `${id}|${JSON.stringify(spec.key ?? null)}`; // a bucket's TAT is valid under any rate: only the key shape matters
+      const local = carried?.locals.get(storeId) ?? createLocalLimiter({ maxKeys: kind === 'client' ? options.maxClients : 1, now });
+      locals.set(storeId, local);
+      route.policies.push(compilePolicy(name, kind, spec, s));
+      route.locals.push(local);
+    }
+    routes.set(name, route);
+  }
+
+  const redisSpec = options.redis;
+  const target = redisSpec && JSON.stringify({ ...redisSpec, prefix: undefined, failClosed: undefined });
+  const redis = redisSpec && (carried?.redis && carried.redis.target === target ? carried.redis : { target: target!, connection: createRedisConnection(redisSpec), refs: { n: 0 } });
+  if (redis) redis.refs.n++;
+  const shared = redis && createRedisLimiter(redis.connection.client);
+  let sharedNow: boolean | undefined = redis?.connection.connected ? true : undefined;
+  let closed = false;
+  const unsubscribe = redis?.connection.onStatus((connected) => {
+    if (connected === sharedNow) return;
+    sharedNow = connected;
+    if (connected) options.logger.info({ redis: describeRedisTarget(redisSpec!) }, 'redis connected: rate limits are shared by every instance');
+    else options.logger.warn({ failClosed: redisSpec!.failClosed }, redisSpec!.failClosed
       ? 'redis unreachable: refusing rate-limited requests (failClosed) until it is back'
       : 'redis unreachable: enforcing local limits on this instance until it is back');
   });
 
-  const state: ThrottleState = { routes, redisSignature, clustered, link, handedOver: false };
+  const unavailable = () => new GatewayError('overloaded', 'rate limits cannot be checked right now', { retryAfter: 1, reason: 'redis_unavailable' });
 
-  function refuse(policy: Policy, take: Take, policyValue: string): GatewayError {
-    const t = Math.max(1, Math.ceil(take.resetMs / 1000));
+  function refuse(policy: Policy, take: Take, variants: Variant[]): GatewayError {
+    policy.stats.limited++;
     return new GatewayError('rate_limited', `rate limit "${policy.name}" exceeded`, {
-      retryAfter: t, reason: policy.perClient ? 'client_rate' : 'route_rate',
-      headers: { 'ratelimit-policy': policyValue, ratelimit: `"${policy.name}";r=0;t=${t}` },
+      retryAfter: seconds(take.retryMs), reason: policy.kind === 'client' ? 'client_rate' : 'route_rate',
+      headers: { 'ratelimit-policy': policyHeader(variants), ratelimit: `"${policy.name}";r=0;t=${seconds(take.resetMs)}` },
     });
   }
 
-  function finish(route: RouteState, takes: Take[]): Admission | Promise<Admission> {
+  function finish(route: Route, variants: Variant[], takes: Take[]): Admission | Promise<Admission> {
     const headers: Record<string, string> = {};
-    if (route.policies.length > 0) {
-      // report the policy closest to its limit
-      let tightest = 0;
+    if (takes.length > 0) {
+      let tightest = 0; // report the policy closest to its limit
       for (let i = 1; i < takes.length; i++) if (takes[i]!.remaining < takes[tightest]!.remaining) tightest = i;
       const take = takes[tightest]!;
-      headers['ratelimit-policy'] = route.policyHeader;
-      headers.ratelimit = `"${route.policies[tightest]!.name}";r=${take.remaining};t=${Math.max(1, Math.ceil(take.resetMs / 1000))}`;
+      headers['ratelimit-policy'] = policyHeader(variants);
+      headers.ratelimit = `"${route.policies[tightest]!.name}";r=${take.remaining};t=${seconds(take.resetMs)}`;
     }
+    for (const p of route.policies) p.stats.admitted++;
     if (!route.gate) return { headers, release: NOOP };
     const entered = route.gate.enter();
     return entered instanceof Promise ? entered.then((release) => ({ headers, release })) : { headers, release: entered };
   }
 
-  async function takeShared(routeName: string, route: RouteState, clientKey: string): Promise<Admission> {
-    const takes: Take[] = [];
-    for (const policy of route.policies) {
-      const id = policy.perClient ? `${routeName}:c:${clientKey}` : `${routeName}:r`;
-      let result: Awaited<ReturnType<NonNullable<typeof clustered>['take']>>;
-      try {
-        result = await clustered!.take(id, policy.rule);
-      } catch {
-        if (options.redis!.failClosed) throw new GatewayError('overloaded', 'rate limits cannot be checked right now', { retryAfter: 1, reason: 'redis_unavailable' });
-        return admitLocal(route, clientKey);
-      }
-      const resetMs = policy.rule.windowMs; // bottleneck keeps the refresh time in Redis; the window is the upper bound
-      const take = { allowed: result.allowed, remaining: result.remaining, resetMs };
-      if (!take.allowed) throw refuse(policy, take, route.policyHeader);
-      takes.push(take);
-    }
-    return finish(route, takes);
-  }
-
-  function admitLocal(route: RouteState, clientKey: string): Admission | Promise<Admission> {
+  function admitLocal(route: Route, subject: Subject, fallback: boolean): Admission | Promise<Admission> {
+    const variants: Variant[] = [];
     const takes: Take[] = [];
     for (let i = 0; i < route.policies.length; i++) {
       const policy = route.policies[i]!;
-      const take = route.counters[i]!.take(policy.perClient ? clientKey : '');
-      if (!take.allowed) throw refuse(policy, take, route.policyHeader);
+      const v = policy.variantOf(subject);
+      variants.push(v);
+      if (fallback) policy.stats.fallback++;
+      const take = route.locals[i]!.take(policy.keyOf(subject), v.gcra);
+      if (!take.allowed) throw refuse(policy, take, variants.concat(route.policies.slice(i + 1).map((p) => p.variantOf(subject))));
       takes.push(take);
     }
-    return finish(route, takes);
+    return finish(route, variants, takes);
   }
 
-  return {
-    /** admits one request to a route for a client, or throws 429 / 503 */
-    admit(routeName: string, clientKey: string): Admission | Promise<Admission> {
+  async function admitShared(route: Route, subject: Subject): Promise<Admission> {
+    const variants = route.policies.map((p) => p.variantOf(subject));
+    let takes: Take[];
+    try {
+      // issued in one tick: auto-pipelining sends them in one write, one round trip
+      takes = await Promise.all(route.policies.map((p, i) => shared!.take(
+        p.kind === 'client' ? `${redisSpec!.prefix}:${route.name}:c:${p.keyOf(subject)}` : `${redisSpec!.prefix}:${route.name}:r`, variants[i]!.gcra)));
+    } catch {
+      if (redisSpec!.failClosed) throw unavailable();
+      return admitLocal(route, subject, true);
+    }
+    for (let i = 0; i < takes.length; i++) if (!takes[i]!.allowed) throw refuse(route.policies[i]!, takes[i]!, variants);
+    return finish(route, variants, takes);
+  }
+
+  const throttle = {
+    /** admits one request to a route, or throws 429 (rate_limited) / 503 (overloaded) */
+    admit(routeName: string, subject: Subject): Admission | Promise<Admission> {
       const route = routes.get(routeName);
       if (!route) return { headers: {}, release: NOOP };
-      if (clustered && route.policies.length > 0) {
-        if (link.shared === true && clustered.connected) return takeShared(routeName, route, clientKey);
-        if (options.redis!.failClosed) throw new GatewayError('overloaded', 'rate limits cannot be checked right now', { retryAfter: 1, reason: 'redis_unavailable' });
+      if (route.policies.length === 0) return finish(route, [], []);
+      if (redis) {
+        if (sharedNow === true && redis.connection.connected) return admitShared(route, subject);
+        if (redisSpec!.failClosed) { for (const p of route.policies) p.stats.fallback++; throw unavailable(); }
+        return admitLocal(route, subject, true);
       }
-      return admitLocal(route, clientKey);
+      return admitLocal(route, subject, false);
     },
-    get sharedLimits() { return link.shared === true; },
-    /** requests in flight to the backend and waiting for a slot, over every route */
+    get sharedLimits() { return sharedNow === true; },
+    /** admitted / limited / fallback per route and rule, since the first configuration */
+    get ruleStats(): Iterable<RuleStats> { return stats.values(); },
     get inFlight() { let n = 0; for (const r of routes.values()) n += r.gate?.inFlight ?? 0; return n; },
     get queued() { let n = 0; for (const r of routes.values()) n += r.gate?.queued ?? 0; return n; },
-    /** closes the Redis connection, unless the throttle that replaced this one took it over */
-    close: async () => { if (!state.handedOver) await clustered?.close(); },
-    [STATE]: state,
+    /** the shared Redis connection, for other users of Redis in this process */
+    get redis() { return redis?.connection; },
+    [CARRY](): Carried { return { locals, stats, gates, redis }; },
+    async close() {
+      if (closed) return;
+      closed = true;
+      unsubscribe?.();
+      if (redis && --redis.refs.n <= 0) await redis.connection.close();
+    },
   };
+  return throttle;
 }
+
+export type Throttle = ReturnType<typeof createThrottle>;

@@ -1,3 +1,10 @@
 export { createThrottle, type Admission, type RouteThrottle, type Throttle, type ThrottleOptions } from './create-throttle.js';
-export { createWindowCounters, type RateRule, type Take } from './window-counter.js';
+export { createLocalLimiter, gcraOf, gcraStep, type Gcra, type RateRule, type Take } from './gcra.js';
+export { createRedisLimiter } from './redis-gcra.js';
+export { createRedisConnection, describeRedisTarget, type RedisConnection, type RedisTarget } from './redis-connection.js';
+export { createKeyFunction, type KeyPart, type Subject } from './rate-key.js';
+export type { RateLimitSpec, RuleStats } from './compile-policy.js';
 export { createConcurrencyGate, type ConcurrencyRule, type Release } from './concurrency-gate.js';
+export { peerAddress } from './peer-address.js';
+export { registerThrottleMetrics } from './throttle-metrics.js';
+export { routeThrottleOf, describeLimits, type ConfiguredRoute, type ConfiguredRateLimit } from './from-config.js';

@@ -9,6 +9,7 @@ import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../..
 import { createUpstreamPools, forwardHeaders, headerPolicy, type Upstream, type UpstreamPools } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createControlPlane, createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
+import { peerAddress, type Throttle } from '../../../libs/throttle/index.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -20,6 +21,8 @@ export interface EdgeDeps {
   keys: Keyring;
   /** the program's upstream pools, shared across reloads (a private set when absent) */
   pools?: UpstreamPools;
+  /** per-client rate limits before minting, and the per-peer limit on introspecting unknown tokens */
+  throttle?: { routes: Pick<Throttle, 'admit'>; unknownToken?: ((peer: string) => void) | undefined } | undefined;
   now?: () => number;
 }
 
@@ -45,6 +48,10 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
   const policy = headerPolicy(['authorization', ...config.stripHeaders], config.server.trustedProxies, config.headers);
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
   const grantedScopes = new WeakMap<IntrospectionResponse, Set<string>>();
+  const trusted = new Set(config.server.trustedProxies);
+  const unknownToken = deps.throttle?.unknownToken;
+  let peer = ''; // the current request's peer, read synchronously by the lookup below
+  const beforeCall = unknownToken && (() => unknownToken(peer));
   const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.keys.jwksMaxAgeSeconds}` };
 
   function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, jwt: string): void {
@@ -68,18 +75,26 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     let granted = grantedScopes.get(result);
     if (!granted) grantedScopes.set(result, granted = scopeSet(result.scope));
     requireScopes(granted, route);
+    const admission = route.rateLimit && deps.throttle?.routes.admit(route.name, { claims: result, peer: peerAddress(req, trusted) });
+    if (admission instanceof Promise) return admission.then(() => mintAndForward(req, res, record, route, looked));
+    return mintAndForward(req, res, record, route, looked);
+  }
+
+  function mintAndForward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection): void | Promise<void> {
+    const { result } = looked;
     const minted = minter.mint(looked.hash, result, route.audience);
     if (minted instanceof Promise) return minted.then((m) => forward(req, res, record, route, m.jwt));
     forward(req, res, record, route, minted.jwt);
   }
 
   /** route → bearer → introspection (cached) (createDataPath) → acceptance → scopes → JWT (cached) → forward */
-  const handle = createDataPath({
+  const dataPath = createDataPath({
     lifecycle, routes, maxTokenLength: config.introspection.maxTokenLength,
     passThrough: (url) => url === JWKS_PATH,
-    lookup: (token) => introspection.lookup(token),
+    lookup: (token) => introspection.lookup(token, beforeCall),
     authorize,
   });
+  const handle = beforeCall ? (req: IncomingMessage, res: ServerResponse) => { peer = peerAddress(req, trusted); return dataPath(req, res); } : dataPath;
 
   const app = createControlPlane(config.realm, { [JWKS_PATH]: (c) => c.body(deps.keys.jwksJson, 200, jwksHeaders) });
 

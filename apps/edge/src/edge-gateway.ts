@@ -2,9 +2,11 @@ import { ConfigError, edgeConfigSchema, type EdgeConfig } from '../../../libs/co
 import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
 import { createAsClientFromConfig, createIntrospectionCache, createTokenLookupFromConfig } from '../../../libs/introspection/index.js';
 import { withFallback, type GatewayDefinition } from '../../../libs/server/index.js';
+import { registerThrottleMetrics } from '../../../libs/throttle/index.js';
 import { backoffMs } from '../../../libs/retry/backoff.js';
 import { createEdgeApp } from './app.js';
 import { buildMinter } from './build-minter.js';
+import { buildEdgeThrottle, describeEdgeThrottle, unknownTokenCheck, type EdgeThrottle } from './build-edge-throttle.js';
 
 const causeOf = (err: Error) => String((err.cause as Error)?.message ?? err.message);
 
@@ -13,6 +15,7 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
   program: 'edge',
   schema: edgeConfigSchema,
   loggerName: () => 'edge',
+  checkReport: describeEdgeThrottle,
   restartOnly: ['server', 'admin', 'authorizationServer', 'introspection', 'issuer', 'realm', 'logging'],
   async prepare({ file, config, logger, metrics, pools }) {
     const keys = createKeyring(await loadSigningKeys({ configFile: file, keys: config.keys.signing, generate: config.keys.generate, algorithm: config.minting.algorithm }));
@@ -44,6 +47,12 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
     metrics.gaugeFrom('phantom_introspection_cache_entries', 'Entries in the introspection caches', () => introspection.size);
     const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience, clockSkewSeconds: config.introspection.clockSkewSeconds };
     let first = true;
+    let throttle: EdgeThrottle | undefined; // the one in force: the metrics read it, the next configuration takes its buckets over
+    registerThrottleMetrics(metrics.registry, function* () {
+      if (!throttle) return;
+      yield* throttle.routes.ruleStats;
+      if (throttle.unknownTokens) yield* throttle.unknownTokens.ruleStats;
+    });
 
     return {
       async build(next) {
@@ -53,11 +62,15 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
           : undefined;
         first = false;
         const minter = buildMinter(next, file, keys, mintStats); // reads the keyring when it signs
-        const edge = createEdgeApp({ config: next, logger, metrics, introspection, minter, keys, acceptance, pools });
+        const nextThrottle = buildEdgeThrottle(next, logger, throttle);
+        const edge = createEdgeApp({
+          config: next, logger, metrics, introspection, minter, keys, acceptance, pools,
+          throttle: { routes: nextThrottle.routes, unknownToken: nextThrottle.unknownTokens && unknownTokenCheck(nextThrottle.unknownTokens) },
+        });
         return {
           handler: withFallback(edge.handle, edge.app),
-          activate: () => { if (nextKeys) keys.replace(nextKeys); },
-          close: edge.close,
+          activate: () => { if (nextKeys) keys.replace(nextKeys); throttle = nextThrottle; },
+          close: async () => { await edge.close(); await nextThrottle.close(); },
           get summary() { return { routes: next.routes.length, kid: keys.active.kid, published: keys.published.map((k) => k.kid) }; },
         };
       },

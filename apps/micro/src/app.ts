@@ -7,9 +7,7 @@ import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../..
 import { createUpstreamPools, forwardHeaders, headerPolicy, type UpstreamPools } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createControlPlane, createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
-import type { Admission, createThrottle } from '../../../libs/throttle/index.js';
-
-type Throttle = ReturnType<typeof createThrottle>;
+import { peerAddress, type Admission, type Throttle } from '../../../libs/throttle/index.js';
 import { claimHeaderMapper } from './claim-headers.js';
 
 export interface MicroDeps {
@@ -40,6 +38,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: Incomi
   const policy = headerPolicy(['authorization', ...config.stripHeaders, ...claimHeaders.names], config.server.trustedProxies, config.headers);
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
   const grantedScopes = new WeakMap<JWTPayload, Set<string>>();
+  const trusted = new Set(config.server.trustedProxies);
 
   function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken): void | Promise<void> {
     const { claims } = verified;
@@ -49,7 +48,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: Incomi
     let granted = grantedScopes.get(claims);
     if (!granted) grantedScopes.set(claims, granted = scopeSet(claims.scope));
     requireScopes(granted, route);
-    const admission = deps.throttle.admit(route.name, record.clientId ?? record.sub ?? 'anonymous');
+    const admission = deps.throttle.admit(route.name, { claims, peer: peerAddress(req, trusted) });
     if (admission instanceof Promise) return admission.then((a) => forward(req, res, record, route, verified, a));
     forward(req, res, record, route, verified, admission);
   }

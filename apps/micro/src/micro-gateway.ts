@@ -2,15 +2,16 @@ import { ConfigError, microConfigSchema, type MicroConfig } from '../../../libs/
 import { loadDecryptionKey } from '../../../libs/keys/index.js';
 import { createJwksCache, createVerifier } from '../../../libs/verification/index.js';
 import { withFallback, type GatewayDefinition } from '../../../libs/server/index.js';
-import type { Throttle } from '../../../libs/throttle/index.js';
+import { registerThrottleMetrics, type Throttle } from '../../../libs/throttle/index.js';
 import { createMicroApp } from './app.js';
-import { buildThrottle } from './build-throttle.js';
+import { buildThrottle, describeThrottle } from './build-throttle.js';
 
 /** The micro gateway as the runner builds it: JWKS cache, verifier and decryption key live as long as the process. */
 export const microGateway: GatewayDefinition<MicroConfig> = {
   program: 'micro',
   schema: microConfigSchema,
   loggerName: (config) => `micro-${config.audience}`,
+  checkReport: describeThrottle,
   restartOnly: ['server', 'admin', 'audience', 'jwks', 'verification', 'encryption', 'realm', 'logging'],
   async prepare({ file, config, logger, metrics, pools }) {
     const decryption = config.encryption
@@ -41,6 +42,7 @@ export const microGateway: GatewayDefinition<MicroConfig> = {
     metrics.gaugeFrom('phantom_backend_in_flight', 'Requests in flight to the backend through concurrency gates', () => throttle?.inFlight ?? 0);
     metrics.gaugeFrom('phantom_backend_queued', 'Requests waiting for a concurrency slot', () => throttle?.queued ?? 0);
     metrics.gaugeFrom('phantom_redis_connected', '1 while rate limits are shared through Redis', () => (throttle?.sharedLimits ? 1 : 0));
+    registerThrottleMetrics(metrics.registry, () => throttle?.ruleStats ?? []);
 
     return {
       async build(next) {
