@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adminSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
 
 const authorizationServer = z.strictObject({
   /** the AS issuer; its metadata is discovered (RFC 8414, then OpenID discovery) */
@@ -50,6 +50,14 @@ export const edgeConfigSchema = z.strictObject({
     maxTokenLength: z.number().int().positive().default(4096),
     /** keep serving an expired cache entry this long while the AS is unreachable (0 = off; see README) */
     serveStaleSeconds: z.number().int().nonnegative().default(0),
+    /** introspection calls (cache misses) in flight at once; more → 503 with Retry-After */
+    maxConcurrentCalls: z.number().int().positive().default(64),
+    /** unknown (uncached) tokens one peer address may present: `limit` per `per`; more → 429 with Retry-After */
+    unknownTokensPerPeer: z.strictObject({ limit: z.number().int().positive(), per: durationMs }).prefault({ limit: 20, per: 1 }),
+  }).prefault({}),
+  /** one client (client_id, else peer address) holds at most this many requests in flight; more → 429 with Retry-After */
+  fairness: z.strictObject({
+    maxInFlightPerClient: z.number().int().positive().default(64),
   }).prefault({}),
   minting: z.strictObject({
     ttlSeconds: z.number().int().positive().max(3600).default(60),

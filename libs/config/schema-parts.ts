@@ -26,8 +26,18 @@ export const serverSchema = z.strictObject({
   keepAliveTimeoutMs: z.number().int().positive().default(5000),
   /** time a client has to send its complete request head */
   headersTimeoutMs: z.number().int().positive().default(10_000),
+  /** largest request body a route accepts unless it sets its own `maxBodyBytes`; larger → 413 */
+  maxBodyBytes: z.number().int().nonnegative().default(1_048_576),
+  /** the longest pause between two pieces of a request body; longer → 408 and the connection closed */
+  bodyIdleTimeoutMs: z.number().int().positive().default(10_000),
+  /** time a client has to send its whole request, head and body; longer → 408 (0 = no limit) */
+  requestTimeoutMs: z.number().int().nonnegative().default(60_000),
+  /** after refusing a request whose body was not read: how long its unread bytes are drained before the socket closes */
+  lingerMs: z.number().int().nonnegative().max(30_000).default(2000),
   /** on SIGTERM/SIGINT, how long in-flight requests may take to finish */
   drainTimeoutMs: z.number().int().nonnegative().default(10_000),
+}).refine((s) => s.requestTimeoutMs === 0 || s.requestTimeoutMs >= s.headersTimeoutMs, {
+  path: ['requestTimeoutMs'], message: 'must be 0 (no limit) or at least headersTimeoutMs',
 });
 
 /** the admin listener: /healthz, /readyz, /metrics, /version (keep it off the public interface) */
@@ -42,6 +52,10 @@ export const upstreamSchema = z.strictObject({
   /** time until the upstream's response headers arrive; longer → 504 */
   responseTimeoutMs: z.number().int().positive().default(30_000),
   maxSockets: z.number().int().positive().default(256),
+  /** the longest a request waits for a free upstream socket; longer → 503 with Retry-After */
+  queueTimeoutMs: z.number().int().positive().default(5000),
+  /** requests allowed to wait for a socket; more → 503 at once */
+  maxQueued: z.number().int().nonnegative().default(1024),
 });
 
 /**
@@ -70,6 +84,8 @@ export const routeBase = {
   methods: z.array(METHOD).min(1).optional(),
   scopes: z.array(z.string().min(1)).default([]),
   scopeMode: z.enum(['any', 'all']).default('all'),
+  /** this route's largest request body (default: server.maxBodyBytes); larger → 413 */
+  maxBodyBytes: z.number().int().nonnegative().optional(),
 };
 
 export const signingAlgorithm = z.enum(['ES256', 'EdDSA', 'RS256', 'PS256']);

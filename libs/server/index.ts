@@ -6,3 +6,5 @@ export { startAdmin, type AdminOptions } from './start-admin.js';
 export { versionInfo } from './version.js';
 export { watchConfig } from './config-reloader.js';
 export { createDataPath, type DataPathOptions } from './data-path.js';
+export { guardBody, checkDeclaredLength, hasBody, type BodyLimits } from './body-guard.js';
+export { lingerAfterRefusal, LINGER_BYTES } from './linger-close.js';

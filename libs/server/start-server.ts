@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -11,6 +11,8 @@ export interface ServerOptions {
   maxHeaderBytes: number;
   keepAliveTimeoutMs: number;
   headersTimeoutMs: number;
+  /** the whole request, head and body (0 = no limit); the data path's body guard is the precise bound, this the backstop */
+  requestTimeoutMs?: number;
   realm: string;
 }
 
@@ -26,7 +28,7 @@ export interface RunningServer {
 /** Writes an error on a raw socket, for requests Node rejects before any handler runs. */
 function writeRawError(socket: Socket, error: GatewayError, realm: string): void {
   const { status, headers, body } = toErrorResponse(error, realm);
-  const head = [`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`,
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}`,
     ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
     `content-length: ${Buffer.byteLength(body)}`, 'connection: close', '', ''].join('\r\n');
   socket.end(head + body);
@@ -43,15 +45,25 @@ export function startServer(app: Hono<any>, options: ServerOptions, logger: Logg
   let honoListener = getRequestListener(app.fetch, { autoCleanupIncoming: false });
   let handle = dataPath;
   const server = createServer(
-    { maxHeaderSize: options.maxHeaderBytes, keepAliveTimeout: options.keepAliveTimeoutMs, headersTimeout: options.headersTimeoutMs, requestTimeout: 0 },
+    {
+      maxHeaderSize: options.maxHeaderBytes, keepAliveTimeout: options.keepAliveTimeoutMs, headersTimeout: options.headersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs ?? 0, connectionsCheckingInterval: 1000,
+    },
     (req, res) => { if (!handle?.(req, res)) void honoListener(req, res); },
   );
+  // `Expect: 100-continue`: the data path sends `100 Continue` only once the request is authorized (guardBody)
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (!handle?.(req, res)) { res.writeContinue(); void honoListener(req, res); }
+  });
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable || (err.code === 'ECONNRESET')) { socket.destroy(); return; }
+    const answering = (socket as { _httpMessage?: ServerResponse })._httpMessage?.headersSent === true;
+    if (!socket.writable || answering || (err.code === 'ECONNRESET')) { socket.destroy(); return; }
     const error = err.code === 'HPE_HEADER_OVERFLOW'
       ? new GatewayError('header_too_large')
-      : new GatewayError('bad_request', 'the request could not be parsed');
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new GatewayError('request_timeout')
+        : new GatewayError('bad_request', 'the request could not be parsed');
     logger.info({ code: error.code, reason: err.code }, 'request refused');
     writeRawError(socket, error, options.realm);
   });

@@ -7,9 +7,10 @@ import { acceptToken, type AcceptanceRules, type CachedIntrospection, type Intro
 import type { Minter } from '../../../libs/minting/index.js';
 import type { Keyring } from '../../../libs/keys/index.js';
 import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
-import { createUpstream, forwardHeaders, headerPolicy, type Upstream } from '../../../libs/proxy/index.js';
+import { createUpstream, forwardHeaders, headerPolicy, remoteAddress, type Upstream } from '../../../libs/proxy/index.js';
+import { createInFlightLimit } from '../../../libs/throttle/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
-import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
+import { createDataPath, createRequestLifecycle, guardBody } from '../../../libs/server/index.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -43,16 +44,19 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
     return { ...route, upstream };
   }));
   const policy = headerPolicy(['authorization', ...config.stripHeaders], config.server.trustedProxies);
-  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
+  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics, lingerMs: config.server.lingerMs });
+  const inFlight = createInFlightLimit(config.fairness.maxInFlightPerClient);
   const grantedScopes = new WeakMap<IntrospectionResponse, Set<string>>();
   const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.keys.jwksMaxAgeSeconds}` };
 
   function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, jwt: string): void {
+    if (res.destroyed) return; // the client left while the JWT was signed
     const url = record.path;
     const sent = performance.now();
     route.upstream.forward(req, res, {
       path: route.stripPrefix ? stripPrefix(url, route.pathPrefix) : url,
       headers: forwardHeaders(req, policy, { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent }),
+      body: guardBody(req, res, config.server, route.maxBodyBytes ?? config.server.maxBodyBytes, record.start),
       responseHeaders: { 'x-request-id': record.requestId },
       onResponse: () => { record.upstreamMs = performance.now() - sent; },
     }, (err) => lifecycle.fail(res, record, err));
@@ -67,6 +71,8 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
     let granted = grantedScopes.get(result);
     if (!granted) grantedScopes.set(result, granted = scopeSet(result.scope));
     requireScopes(granted, route);
+    // one client (client_id, else peer address) holds at most maxInFlightPerClient requests until their responses close
+    record.onClose = inFlight.enter(record.clientId ?? remoteAddress(req));
     const minted = minter.mint(looked.hash, result, route.audience);
     if (minted instanceof Promise) return minted.then((m) => forward(req, res, record, route, m.jwt));
     forward(req, res, record, route, minted.jwt);
@@ -74,9 +80,9 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
 
   /** route → bearer → introspection (cached) (createDataPath) → acceptance → scopes → JWT (cached) → forward */
   const handle = createDataPath({
-    lifecycle, routes, maxTokenLength: config.introspection.maxTokenLength,
+    lifecycle, routes, maxTokenLength: config.introspection.maxTokenLength, maxBodyBytes: config.server.maxBodyBytes,
     passThrough: (url) => url === JWKS_PATH,
-    lookup: (token) => introspection.lookup(token),
+    lookup: (token, req) => introspection.lookup(token, remoteAddress(req)),
     authorize,
   });
 

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { edgeConfigSchema, loadConfig, ConfigError } from '../../../libs/config/index.js';
 import { createLogger, createMetrics } from '../../../libs/observability/index.js';
 import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
-import { createAsClient, createIntrospectionCache } from '../../../libs/introspection/index.js';
+import { createAsClient, createIntrospectionCache, createMissGuard } from '../../../libs/introspection/index.js';
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
 import { createEdgeApp } from './app.js';
 import { buildMinter, restartOnlyChanges } from './build-minter.js';
@@ -54,6 +54,11 @@ runMain('phantom edge', async () => {
     );
   };
   discover(0);
+  // unknown tokens are rate-limited per peer, and calls capped, before they reach the AS (restart-only settings)
+  const missGuard = createMissGuard({
+    maxConcurrent: config.introspection.maxConcurrentCalls,
+    perPeer: { limit: config.introspection.unknownTokensPerPeer.limit, windowMs: config.introspection.unknownTokensPerPeer.per },
+  });
   const introspection = createIntrospectionCache({
     introspect: (token) => asClient.introspect(token),
     maxEntries: config.introspection.cacheMaxEntries,
@@ -61,9 +66,12 @@ runMain('phantom edge', async () => {
     inactiveMaxEntries: config.introspection.inactiveCacheMaxEntries,
     inactiveTtlSeconds: config.introspection.inactiveCacheTtlSeconds,
     serveStaleSeconds: config.introspection.serveStaleSeconds,
+    guard: missGuard,
   });
   const metrics = createMetrics('edge');
   const { stats: i } = introspection;
+  metrics.counterFrom('phantom_introspection_refused_rate_total', 'Unknown tokens refused before introspection: per-peer rate', () => missGuard.refused.rate);
+  metrics.counterFrom('phantom_introspection_refused_concurrency_total', 'Unknown tokens refused before introspection: calls in flight at the cap', () => missGuard.refused.concurrency);
   metrics.counterFrom('phantom_introspection_cache_hits_total', 'Requests answered from the introspection cache', () => i.hits);
   metrics.counterFrom('phantom_introspection_cache_misses_total', 'Requests that started an introspection', () => i.misses);
   metrics.counterFrom('phantom_introspection_shared_total', 'Requests that joined an introspection already in flight', () => i.shared);

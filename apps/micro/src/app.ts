@@ -7,7 +7,7 @@ import type { VerifiedToken, Verifier } from '../../../libs/verification/index.j
 import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
 import { createUpstream, forwardHeaders, headerPolicy } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
-import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
+import { createDataPath, createRequestLifecycle, guardBody } from '../../../libs/server/index.js';
 import type { Admission, createThrottle } from '../../../libs/throttle/index.js';
 
 type Throttle = ReturnType<typeof createThrottle>;
@@ -39,7 +39,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
   const backend = createUpstream(config.backend, config.upstream);
   const claimHeaders = claimHeaderMapper(config.claimHeaders);
   const policy = headerPolicy(['authorization', ...config.stripHeaders, ...claimHeaders.names], config.server.trustedProxies);
-  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
+  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics, lingerMs: config.server.lingerMs });
   const grantedScopes = new WeakMap<JWTPayload, Set<string>>();
 
   function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken): void | Promise<void> {
@@ -67,6 +67,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
     backend.forward(req, res, {
       path: route.stripPrefix ? stripPrefix(url, route.pathPrefix) : url,
       headers: forwardHeaders(req, policy, extra),
+      body: guardBody(req, res, config.server, route.maxBodyBytes ?? config.server.maxBodyBytes, record.start),
       responseHeaders: admission.headers,
       onResponse: () => { record.upstreamMs = performance.now() - sent; },
     }, (err) => lifecycle.fail(res, record, err));
@@ -75,7 +76,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
   const jwksBody = deps.encryptionJwk ? JSON.stringify({ keys: [deps.encryptionJwk] }) : undefined;
   /** route → bearer → verification (cached) (createDataPath) → scopes → throttle → forward */
   const handle = createDataPath({
-    lifecycle, routes, maxTokenLength: config.verification.maxTokenLength,
+    lifecycle, routes, maxTokenLength: config.verification.maxTokenLength, maxBodyBytes: config.server.maxBodyBytes,
     passThrough: (url) => jwksBody !== undefined && url === JWKS_PATH,
     lookup: (token) => verifier.verify(token),
     authorize,
