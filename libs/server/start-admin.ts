@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { getRequestListener } from '@hono/node-server';
 import type { Registry } from 'prom-client';
+import { GatewayError, toResponse } from '../errors/index.js';
 
 export interface AdminOptions {
   host: string;
@@ -28,7 +29,7 @@ export function startAdmin(options: AdminOptions): Promise<{ server: Server; url
   });
   app.get('/metrics', async () => new Response(await options.registry.metrics(), { headers: { 'content-type': options.registry.contentType } }));
   app.get('/version', () => new Response(JSON.stringify(options.version), { headers: json }));
-  app.notFound(() => new Response('{"error":"not_found","error_description":"no such admin endpoint"}', { status: 404, headers: json }));
+  app.notFound(() => toResponse(new GatewayError('not_found', 'no such admin endpoint'), 'admin'));
   const server = createServer(getRequestListener(app.fetch));
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -9,6 +9,7 @@ import type { Keyring } from '../../../libs/keys/index.js';
 import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
 import { createUpstream, forwardHeaders, headerPolicy, remoteAddress, type Upstream } from '../../../libs/proxy/index.js';
 import { createInFlightLimit } from '../../../libs/throttle/index.js';
+import { GatewayError } from '../../../libs/errors/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createDataPath, createRequestLifecycle, guardBody } from '../../../libs/server/index.js';
 
@@ -88,6 +89,9 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
 
   const app = new Hono<Env>();
   app.get(JWKS_PATH, (c) => c.body(deps.keys.jwksJson, 200, jwksHeaders));
+  // every other answer off the data path goes through the one error model too
+  app.all(JWKS_PATH, () => { throw new GatewayError('method_not_allowed', 'only GET and HEAD are allowed here', { headers: { allow: 'GET, HEAD' } }); });
+  app.notFound(() => lifecycle.onError(new GatewayError('not_found')));
   app.onError(lifecycle.onError);
 
   return { app, handle, close: async () => { await Promise.all([...upstreams.values()].map((u) => u.close())); } };

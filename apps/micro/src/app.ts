@@ -9,6 +9,7 @@ import { createUpstream, forwardHeaders, headerPolicy } from '../../../libs/prox
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createDataPath, createRequestLifecycle, guardBody } from '../../../libs/server/index.js';
 import type { Admission, createThrottle } from '../../../libs/throttle/index.js';
+import { GatewayError } from '../../../libs/errors/index.js';
 
 type Throttle = ReturnType<typeof createThrottle>;
 import { claimHeaderMapper } from './claim-headers.js';
@@ -26,6 +27,7 @@ export interface MicroDeps {
 type Env = { Bindings: HttpBindings };
 
 const JWKS_PATH = '/.well-known/jwks.json';
+const methodNotAllowed = () => new GatewayError('method_not_allowed', 'only GET and HEAD are allowed here', { headers: { allow: 'GET, HEAD' } });
 const JWKS_HEADERS = { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' };
 
 /**
@@ -37,7 +39,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
   const { config, verifier } = deps;
   const routes = createRouteTable(config.routes);
   const backend = createUpstream(config.backend, config.upstream);
-  const claimHeaders = claimHeaderMapper(config.claimHeaders);
+  const claimHeaders = claimHeaderMapper(config.claimHeaders, (claim, header, reason) => deps.logger.warn({ claim, header, reason }, 'claim header left out'));
   const policy = headerPolicy(['authorization', ...config.stripHeaders, ...claimHeaders.names], config.server.trustedProxies);
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics, lingerMs: config.server.lingerMs });
   const grantedScopes = new WeakMap<JWTPayload, Set<string>>();
@@ -77,13 +79,16 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
   /** route → bearer → verification (cached) (createDataPath) → scopes → throttle → forward */
   const handle = createDataPath({
     lifecycle, routes, maxTokenLength: config.verification.maxTokenLength, maxBodyBytes: config.server.maxBodyBytes,
-    passThrough: (url) => jwksBody !== undefined && url === JWKS_PATH,
+    passThrough: (url) => url === JWKS_PATH,
     lookup: (token) => verifier.verify(token),
     authorize,
   });
 
   const app = new Hono<Env>();
   if (jwksBody) app.get(JWKS_PATH, (c) => c.body(jwksBody, 200, JWKS_HEADERS));
+  // every other answer off the data path goes through the one error model too
+  app.all(JWKS_PATH, () => { throw jwksBody ? methodNotAllowed() : new GatewayError('not_found', 'this gateway publishes no keys'); });
+  app.notFound(() => lifecycle.onError(new GatewayError('not_found')));
   app.onError(lifecycle.onError);
 
   return { app, handle, close: () => backend.close() };
