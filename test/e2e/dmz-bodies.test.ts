@@ -95,4 +95,14 @@ describe('bodies, 100-continue and refused requests at the DMZ', () => {
     assert.doesNotMatch(c.received(), /bodyBytes/, 'no backend answer for the refused body');
     await c.closed;
   });
+
+  test('the edge answers POST /.well-known/jwks.json with a JSON 405 (the one error model)', async () => {
+    const c = await rawConnect(t.edge.url);
+    c.write(head(['POST /.well-known/jwks.json HTTP/1.1', 'Host: gw.example', 'Content-Length: 2', 'Connection: close']));
+    c.write('{}');
+    await c.closed;
+    assert.match(c.received(), /^HTTP\/1\.1 405 /);
+    assert.match(c.received(), /\r\nallow: GET, HEAD\r\n/i);
+    assert.match(c.received(), /\r\n\r\n\{"error":"method_not_allowed","error_description":"[^"]+"\}$/);
+  });
 });
