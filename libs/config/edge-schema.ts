@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { rateLimitSchema, rateSchema, throttleSchema } from './rate-limit-schema.js';
-import { adminSchema, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
+import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
+import { adminSchema, durationMs, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
 
 const clientAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
 
@@ -86,6 +86,12 @@ export const edgeConfigSchema = z.strictObject({
     maxTokenLength: z.number().int().positive().default(4096).describe('longest opaque token accepted; longer → 400'),
     serveStaleSeconds: z.number().int().nonnegative().default(0).describe('keep serving an expired cache entry this long while the AS is unreachable (0 = off; see README)'),
     clockSkewSeconds: z.number().int().nonnegative().max(300).default(0).describe('tolerance for the introspected `exp`/`nbf` against this host\'s clock'),
+    maxConcurrentCalls: z.number().int().positive().default(64).describe('introspection calls (cache misses) in flight at once; more → 503 with Retry-After'),
+    unknownTokensPerPeer: z.strictObject({ limit: z.number().int().positive(), per: durationMs }).prefault({ limit: 20, per: 1 })
+      .describe('unknown (uncached) tokens one peer address may present: `limit` per `per` (GCRA); more → 429 with Retry-After, before any introspection'),
+  }).prefault({}),
+  fairness: z.strictObject({
+    maxInFlightPerClient: z.number().int().positive().default(64).describe('one client (client_id, else peer address) holds at most this many requests in flight; more → 429 with Retry-After'),
   }).prefault({}),
   minting: z.strictObject({
     ttlSeconds: z.number().int().positive().max(3600).default(60).describe('lifetime of a minted JWT, never past the opaque token\'s exp'),
@@ -118,10 +124,7 @@ export const edgeConfigSchema = z.strictObject({
     stripPrefix: z.boolean().default(false).describe('remove pathPrefix from the path sent upstream'),
     rateLimit: rateLimitSchema.optional().describe('per-client and per-route rate limits, checked before minting (see README, Throttling)'),
   })).min(1),
-  throttle: z.strictObject({
-    ...throttleSchema,
-    unknownTokens: rateSchema.optional().describe('per peer address: introspection calls for tokens the edge does not know (protects the AS)'),
-  }).prefault({}),
+  throttle: z.strictObject(throttleSchema).prefault({}),
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,
   headers: headersSchema.prefault({}),

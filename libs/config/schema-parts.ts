@@ -26,6 +26,12 @@ export const serverSchema = z.strictObject({
   keepAliveTimeoutMs: z.number().int().positive().default(5000).describe('idle keep-alive connections are closed after this long'),
   headersTimeoutMs: z.number().int().positive().default(10_000).describe('time a client has to send its complete request head'),
   drainTimeoutMs: z.number().int().nonnegative().default(10_000).describe('on SIGTERM/SIGINT, how long in-flight requests may take to finish'),
+  maxBodyBytes: z.number().int().nonnegative().default(1_048_576).describe('largest request body a route accepts unless it sets its own `maxBodyBytes`; larger → 413'),
+  bodyIdleTimeoutMs: z.number().int().positive().default(10_000).describe('the longest pause between two pieces of a request body; longer → 408 and the connection closed'),
+  requestTimeoutMs: z.number().int().nonnegative().default(60_000).describe('time a client has to send its whole request, head and body; longer → 408 (0 = no limit)'),
+  lingerMs: z.number().int().nonnegative().max(30_000).default(2000).describe('after refusing a request whose body was not read: how long its unread bytes are drained before the socket closes'),
+}).refine((s) => s.requestTimeoutMs === 0 || s.requestTimeoutMs >= s.headersTimeoutMs, {
+  path: ['requestTimeoutMs'], message: 'must be 0 (no limit) or at least headersTimeoutMs',
 });
 
 /** the admin listener: /healthz, /readyz, /metrics, /version (keep it off the public interface) */
@@ -39,6 +45,8 @@ export const upstreamSchema = z.strictObject({
   connectTimeoutMs: z.number().int().positive().default(2000).describe('upstream connect timeout; past it → 502'),
   responseTimeoutMs: z.number().int().positive().default(30_000).describe('time until the upstream\'s response headers arrive; longer → 504'),
   maxSockets: z.number().int().positive().default(256).describe('most connections to one upstream'),
+  queueTimeoutMs: z.number().int().positive().default(5000).describe('the longest a request waits for a free upstream socket; longer → 503 with Retry-After'),
+  maxQueued: z.number().int().nonnegative().default(1024).describe('requests allowed to wait for a socket; more → 503 at once'),
 });
 
 /**
@@ -86,6 +94,7 @@ export const routeBase = {
   methods: z.array(METHOD).min(1).optional().describe('methods allowed (HEAD follows GET); others → 405'),
   scopes: z.array(z.string().min(1)).default([]).describe('scopes the token must have (see scopeMode)'),
   scopeMode: z.enum(['any', 'all']).default('all').describe('all: every scope; any: at least one'),
+  maxBodyBytes: z.number().int().nonnegative().optional().describe('this route\'s largest request body (default: server.maxBodyBytes); larger → 413'),
 };
 
 /**

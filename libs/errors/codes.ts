@@ -18,6 +18,8 @@ export const CODES = {
   invalid_request: { status: 400, bearer: 'invalid_request', description: 'the request is malformed' },
   bad_request: { status: 400, description: 'the request is malformed' },
   header_too_large: { status: 431, description: 'request headers are too large' },
+  payload_too_large: { status: 413, description: 'the request body is too large' },
+  request_timeout: { status: 408, description: 'the request was not received in time' },
   invalid_token: { status: 401, bearer: 'invalid_token', description: 'the access token is invalid' },
   insufficient_scope: { status: 403, bearer: 'insufficient_scope', description: 'the access token lacks a required scope' },
   not_found: { status: 404, description: 'no route matches this request' },

@@ -7,3 +7,4 @@ export { acceptToken, type AcceptanceRules } from './accept-token.js';
 export { createIntrospectionCache, type IntrospectionCache, type CachedIntrospection, type CacheOutcome } from './introspection-cache.js';
 export { createJwtAccessTokenLookup, type JwtAccessTokenOptions } from './jwt-access-tokens.js';
 export { createTokenLookupFromConfig } from './token-lookup-from-config.js';
+export { createMissGuard, type MissGuard, type MissGuardOptions } from './miss-guard.js';

@@ -14,6 +14,8 @@ export interface IntrospectionCacheOptions {
    * while the AS is unreachable (503). 0 (the default) turns this off.
    */
   serveStaleSeconds?: number;
+  /** caps the calls made for tokens the cache does not know (per peer, and in flight) */
+  guard?: { admit(peer: string): () => void };
   now?: () => number;
 }
 
@@ -26,11 +28,8 @@ export interface CachedIntrospection {
 }
 
 export interface IntrospectionCache {
-  /**
-   * synchronous on a cache hit (the hot path allocates no promise), a promise otherwise;
-   * `beforeCall` runs (synchronously) just before a new introspection call and may throw to refuse it
-   */
-  lookup(token: string, beforeCall?: () => void): CachedIntrospection | Promise<CachedIntrospection>;
+  /** synchronous on a cache hit (the hot path allocates no promise), a promise otherwise */
+  lookup(token: string, peer?: string): CachedIntrospection | Promise<CachedIntrospection>;
   readonly stats: { hits: number; misses: number; shared: number; calls: number; stale: number };
   readonly size: number;
 }
@@ -56,8 +55,7 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
   const flights = createSingleFlight<IntrospectionResponse>();
   const stats = { hits: 0, misses: 0, shared: 0, calls: 0, stale: 0 };
 
-  async function fetchAndStore(token: string, hash: string, beforeCall: (() => void) | undefined): Promise<IntrospectionResponse> {
-    beforeCall?.();
+  async function fetchAndStore(token: string, hash: string): Promise<IntrospectionResponse> {
     stats.calls++;
     const result = await options.introspect(token);
     const nowMs = now();
@@ -76,7 +74,7 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
   return {
     stats,
     get size() { return active.size + (inactive?.size ?? 0); },
-    lookup(token, beforeCall) {
+    lookup(token, peer = '') {
       const hash = tokenHash(token);
       const entry = active.get(hash);
       if (entry && now() < entry.freshUntil) {
@@ -87,7 +85,11 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
         stats.hits++;
         return { hash, result: INACTIVE, outcome: 'hit' };
       }
-      const flight = flights.run(hash, () => fetchAndStore(token, hash, beforeCall));
+      const { guard } = options;
+      // only a new call is guarded (a refusal is thrown here, synchronously); callers sharing one are not
+      const flight = flights.run(hash, guard
+        ? () => { const release = guard.admit(peer); return fetchAndStore(token, hash).finally(release); }
+        : () => fetchAndStore(token, hash));
       if (flight.shared) stats.shared++;
       else stats.misses++;
       const outcome: CacheOutcome = flight.shared ? 'shared' : 'miss';

@@ -52,28 +52,28 @@ export function createJwtAccessTokenLookup(options: JwtAccessTokenOptions): Intr
   const entries = new LRUCache<string, Entry>({ max: options.maxEntries });
   let verifier: Verifier | undefined;
 
-  async function verify(token: string, hash: string) {
+  async function verify(token: string, hash: string, peer: string | undefined) {
     verifier ??= await options.verifier();
     const { claims } = await verifier.verify(token);
     const result = Object.freeze({ ...claims, active: true, token_type: 'Bearer' }) as IntrospectionResponse;
     entries.set(hash, { result, untilMs: claims.exp! * 1000 });
-    if (options.introspect === 'always') return introspection.lookup(token);
+    if (options.introspect === 'always') return introspection.lookup(token, peer);
     return { hash, result, outcome: 'miss' as const };
   }
 
   return {
     get stats() { return introspection.stats; },
     get size() { return introspection.size + entries.size; },
-    lookup(token) {
+    lookup(token, peer) {
       const hash = tokenHash(token);
       const entry = entries.get(hash);
       // only verified JWTs are kept: a flood of other tokens cannot evict them (a shape check, or a
       // payload parse for a JWS-shaped token, is cheaper than a signature check)
-      if (!entry && peekIssuer(token) !== options.issuer) return introspection.lookup(token);
+      if (!entry && peekIssuer(token) !== options.issuer) return introspection.lookup(token, peer);
       if (entry && now() < entry.untilMs) {
-        return options.introspect === 'always' ? introspection.lookup(token) : { hash, result: entry.result, outcome: 'hit' };
+        return options.introspect === 'always' ? introspection.lookup(token, peer) : { hash, result: entry.result, outcome: 'hit' };
       }
-      return verify(token, hash);
+      return verify(token, hash, peer);
     },
   };
 }

@@ -5,6 +5,7 @@ import { createSingleFlight } from '../cache/index.js';
 import type { LoadedKey } from '../keys/index.js';
 import { buildClaims, type TokenFacts } from './build-claims.js';
 import { encryptJwt, type AudienceEncryption } from './encrypt-for-audience.js';
+import { toLowS } from '../verification/ecdsa-low-s.js';
 
 export interface MinterOptions {
   /** read on every mint, so a rotated key takes over at once */
@@ -53,9 +54,10 @@ export function createMinter(options: MinterOptions): Minter {
       audienceScopes: scopesByAudience.get(audience) ?? new Set(),
       nowSeconds: Math.floor(now() / 1000), jti: randomUUID(), passThroughClaims: options.passThroughClaims,
     });
-    const jws = await new SignJWT(claims)
+    // ECDSA in its one canonical (low-s) spelling: the micro gateways refuse the other (high-s)
+    const jws = toLowS(active.alg, await new SignJWT(claims)
       .setProtectedHeader({ alg: active.alg, kid: active.kid, typ: 'at+jwt' })
-      .sign(active.privateKey);
+      .sign(active.privateKey));
     stats.signatures++;
     const encryption = options.encryption?.[audience];
     const jwt = encryption ? await encryptJwt(jws, encryption) : jws;

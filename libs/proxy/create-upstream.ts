@@ -1,6 +1,8 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
-import { GatewayError } from '../errors/index.js';
+import type { Readable } from 'node:stream';
+import { GatewayError, isGatewayError } from '../errors/index.js';
+import { createConcurrencyGate, type Release } from '../throttle/index.js';
 import { HOP_BY_HOP, connectionScoped } from './hop-by-hop.js';
 
 export interface UpstreamOptions {
@@ -8,6 +10,10 @@ export interface UpstreamOptions {
   /** until the response headers arrive, and the longest pause inside a response body */
   responseTimeoutMs: number;
   maxSockets: number;
+  /** the longest a request waits for a free socket (→ 503 with Retry-After) */
+  queueTimeoutMs?: number;
+  /** requests allowed to wait for a socket (more → 503 at once) */
+  maxQueued?: number;
 }
 
 export interface ForwardTarget {
@@ -18,6 +24,8 @@ export interface ForwardTarget {
   responseHeaders?: Readonly<Record<string, string>>;
   /** called when the upstream's response headers arrive */
   onResponse?: () => void;
+  /** the body to send (e.g. the request through a guard); default: the request itself when it has a body */
+  body?: Readable | null;
 }
 
 export interface Upstream {
@@ -29,6 +37,8 @@ export interface Upstream {
    * that cuts the response.
    */
   forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, onError: (err: GatewayError) => void): void;
+  /** requests waiting for a socket */
+  readonly queued: number;
   close(): Promise<void>;
 }
 
@@ -36,6 +46,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 function toGatewayError(err: Error & { code?: string }): GatewayError {
+  if (isGatewayError(err)) return err; // the request body's own failure (guardBody): too large, too slow
   const code = err.code ?? 'error';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new GatewayError('upstream_timeout', undefined, { reason: 'response_timeout', cause: err });
@@ -75,8 +86,13 @@ export function createUpstream(origin: string, options: UpstreamOptions): Upstre
     bodyTimeout: options.responseTimeoutMs,
   });
   const basePath = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  // the pool's queue, bounded in length and in wait: undici's own queue waits forever
+  const sockets = createConcurrencyGate({ max: options.maxSockets, queue: options.maxQueued ?? 1024, maxWaitMs: options.queueTimeoutMs ?? 5000 });
+  const busy = (err: unknown): GatewayError => (isGatewayError(err)
+    ? new GatewayError('overloaded', 'the upstream is at capacity, retry shortly', { retryAfter: err.retryAfter ?? 1, reason: `upstream_${err.reason ?? 'busy'}` })
+    : toGatewayError(err as Error));
 
-  function attempt(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, onError: (err: GatewayError) => void, retriesLeft: number, body: IncomingMessage | null): void {
+  function attempt(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, onError: (err: GatewayError) => void, retriesLeft: number, body: Readable | null, release: Release): void {
     pool.stream(
       { path: basePath + target.path, method: (req.method ?? 'GET') as 'GET', headers: target.headers as Record<string, string>, body, opaque: res },
       ({ statusCode, headers }) => {
@@ -85,14 +101,15 @@ export function createUpstream(origin: string, options: UpstreamOptions): Upstre
         return res;
       },
       (err) => {
-        if (!err) return;
-        if (res.headersSent) { res.destroy(); return; }
-        if (res.destroyed) return;
+        if (!err) { release(); return; }
+        if (res.headersSent) { release(); res.destroy(); return; }
+        if (res.destroyed) { release(); return; }
         if (retriesLeft > 0 && STALE_SOCKET.has((err as { code?: string }).code ?? '')) {
           // a pooled keep-alive socket the upstream had already closed: safe to retry a request without a body
-          attempt(req, res, target, onError, retriesLeft - 1, body);
+          attempt(req, res, target, onError, retriesLeft - 1, body, release);
           return;
         }
+        release();
         onError(toGatewayError(err));
       },
     );
@@ -102,8 +119,17 @@ export function createUpstream(origin: string, options: UpstreamOptions): Upstre
     origin: url.origin,
     forward(req, res, target, onError) {
       const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-      attempt(req, res, target, onError, !hasBody && IDEMPOTENT.has(req.method ?? '') ? 1 : 0, hasBody ? req : null);
+      const body = target.body !== undefined ? target.body : hasBody ? req : null;
+      const retries = body === null && IDEMPOTENT.has(req.method ?? '') ? 1 : 0;
+      let slot: Release | Promise<Release>;
+      try { slot = sockets.enter(); } catch (err) { onError(busy(err)); return; }
+      if (!(slot instanceof Promise)) { attempt(req, res, target, onError, retries, body, slot); return; }
+      slot.then((release) => {
+        if (res.destroyed) { release(); return; } // the client left while queued
+        attempt(req, res, target, onError, retries, body, release);
+      }, (err: unknown) => onError(busy(err)));
     },
+    get queued() { return sockets.queued; },
     close: () => pool.close(),
   };
 }

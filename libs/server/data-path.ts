@@ -3,15 +3,18 @@ import { headerValues, parseBearer } from '../bearer/parse-bearer.js';
 import { canonicalTarget, normaliseHost, type RouteMatchSpec, type RouteTable } from '../routing/index.js';
 import type { RequestRecord } from '../observability/index.js';
 import type { createRequestLifecycle } from './request-lifecycle.js';
+import { checkDeclaredLength } from './body-guard.js';
 
-export interface DataPathOptions<R extends RouteMatchSpec, F> {
+export interface DataPathOptions<R extends RouteMatchSpec & { maxBodyBytes?: number | undefined }, F> {
   lifecycle: ReturnType<typeof createRequestLifecycle>;
   routes: RouteTable<R>;
   maxTokenLength: number;
+  /** the largest body of a route that sets none */
+  maxBodyBytes: number;
   /** paths left to the Hono app (well-known endpoints) */
   passThrough?: (url: string) => boolean;
   /** what the token stands for (introspection, verification): synchronous from a cache, a promise otherwise */
-  lookup(token: string): F | Promise<F>;
+  lookup(token: string, req: IncomingMessage): F | Promise<F>;
   /** the program's own steps once the route and the token's facts are known */
   authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: R, facts: F): void | Promise<void>;
 }
@@ -23,7 +26,7 @@ export interface DataPathOptions<R extends RouteMatchSpec, F> {
  * synchronous or not, goes out through the one error model.
  * Returns false for the requests the Hono app serves instead.
  */
-export function createDataPath<R extends RouteMatchSpec, F>(options: DataPathOptions<R, F>) {
+export function createDataPath<R extends RouteMatchSpec & { maxBodyBytes?: number | undefined }, F>(options: DataPathOptions<R, F>) {
   const { lifecycle, routes } = options;
   return function handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (options.passThrough?.(req.url ?? '/')) return false;
@@ -38,7 +41,9 @@ export function createDataPath<R extends RouteMatchSpec, F>(options: DataPathOpt
       const route = routes.match(record.host, target, record.method);
       record.route = route.name;
       const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), options.maxTokenLength);
-      const facts = options.lookup(token);
+      // a declared body over the route's limit is refused before the token is looked up and before a byte of it is read
+      checkDeclaredLength(req, route.maxBodyBytes ?? options.maxBodyBytes);
+      const facts = options.lookup(token, req);
       const done = facts instanceof Promise
         ? facts.then((f) => options.authorize(req, res, record, route, f))
         : options.authorize(req, res, record, route, facts);

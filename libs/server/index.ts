@@ -9,3 +9,5 @@ export { createDataPath, type DataPathOptions } from './data-path.js';
 export { withFallback } from './with-fallback.js';
 export { createControlPlane } from './control-plane.js';
 export { runGateway, changedKeys, type GatewayConfig, type GatewayDefinition, type GatewayContext, type Pipeline, type Runtime } from './run-gateway.js';
+export { guardBody, checkDeclaredLength, hasBody, type BodyLimits } from './body-guard.js';
+export { lingerAfterRefusal, LINGER_BYTES } from './linger-close.js';

@@ -4,13 +4,14 @@ import { isGatewayError, writeError } from '../errors/index.js';
 import { createRequestLog, type RequestRecord } from '../observability/index.js';
 import { requestIdOf } from '../proxy/index.js';
 import { continueTrace, type Metrics } from '../observability/index.js';
+import { lingerAfterRefusal } from './linger-close.js';
 
 /**
  * What every request of either gateway goes through around its pipeline: a
  * record started on arrival and logged once when the response closes, and
  * the one way a refusal is answered and noted (code and reason in the record).
  */
-export function createRequestLifecycle(options: { logger: Logger; realm: string; accessLog: boolean; metrics?: Pick<Metrics, 'observe'> | undefined }) {
+export function createRequestLifecycle(options: { logger: Logger; realm: string; accessLog: boolean; metrics?: Pick<Metrics, 'observe'> | undefined; lingerMs?: number }) {
   const logRequest = createRequestLog(options.logger, { accessLog: options.accessLog });
   let inFlight = 0;
   let onIdle: (() => void)[] = [];
@@ -58,6 +59,8 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
     /** answers a refusal on the node:http response, through the one error model */
     fail(res: ServerResponse, record: RequestRecord, err: unknown): void {
       note(record, err);
+      // a refused request's unread body is never read to its end (closed after a bounded lingering read)
+      lingerAfterRefusal(res, options.lingerMs ?? 2000);
       writeError(res, err, options.realm, { 'x-request-id': record.requestId });
     },
   };

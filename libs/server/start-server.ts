@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError, toErrorResponse } from '../errors/index.js';
@@ -9,6 +9,8 @@ export interface ServerOptions {
   maxHeaderBytes: number;
   keepAliveTimeoutMs: number;
   headersTimeoutMs: number;
+  /** the whole request, head and body (0 = no limit); the data path's body guard is the precise bound, this the backstop */
+  requestTimeoutMs?: number;
   realm: string;
 }
 
@@ -26,7 +28,7 @@ export interface RunningServer {
 /** Writes an error on a raw socket, for requests Node rejects before any handler runs. */
 function writeRawError(socket: Socket, error: GatewayError, realm: string): void {
   const { status, headers, body } = toErrorResponse(error, realm);
-  const head = [`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`,
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}`,
     ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
     `content-length: ${Buffer.byteLength(body)}`, 'connection: close', '', ''].join('\r\n');
   socket.end(head + body);
@@ -40,20 +42,29 @@ function writeRawError(socket: Socket, error: GatewayError, realm: string): void
 export function startServer(handler: RequestHandler, options: ServerOptions, logger: Logger): Promise<RunningServer> {
   let handle = handler;
   let draining = false;
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    // set before any handler can answer: a refusal written synchronously has sent its headers by the time it returns
+    if (draining) res.shouldKeepAlive = false;
+    handle(req, res);
+  };
   const server = createServer(
-    { maxHeaderSize: options.maxHeaderBytes, keepAliveTimeout: options.keepAliveTimeoutMs, headersTimeout: options.headersTimeoutMs, requestTimeout: 0 },
-    (req, res) => {
-      // set before any handler can answer: a refusal written synchronously has sent its headers by the time it returns
-      if (draining) res.shouldKeepAlive = false;
-      handle(req, res);
+    {
+      maxHeaderSize: options.maxHeaderBytes, keepAliveTimeout: options.keepAliveTimeoutMs, headersTimeout: options.headersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs ?? 0, connectionsCheckingInterval: 1000,
     },
+    onRequest,
   );
+  // `Expect: 100-continue`: the data path sends `100 Continue` only once the request is authorized (guardBody)
+  server.on('checkContinue', onRequest);
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable || (err.code === 'ECONNRESET')) { socket.destroy(); return; }
+    const answering = (socket as { _httpMessage?: ServerResponse })._httpMessage?.headersSent === true;
+    if (!socket.writable || answering || (err.code === 'ECONNRESET')) { socket.destroy(); return; }
     const error = err.code === 'HPE_HEADER_OVERFLOW'
       ? new GatewayError('header_too_large')
-      : new GatewayError('bad_request', 'the request could not be parsed');
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new GatewayError('request_timeout')
+        : new GatewayError('bad_request', 'the request could not be parsed');
     logger.info({ code: error.code, reason: err.code }, 'request refused');
     writeRawError(socket, error, options.realm);
   });

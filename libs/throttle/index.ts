@@ -8,3 +8,4 @@ export { createConcurrencyGate, type ConcurrencyRule, type Release } from './con
 export { peerAddress } from './peer-address.js';
 export { registerThrottleMetrics } from './throttle-metrics.js';
 export { routeThrottleOf, describeLimits, type ConfiguredRoute, type ConfiguredRateLimit } from './from-config.js';
+export { createInFlightLimit } from './in-flight-limit.js';

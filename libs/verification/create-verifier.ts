@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { GatewayError, isGatewayError } from '../errors/index.js';
 import type { JwksCache } from './jwks-cache.js';
 import { hasCanonicalShape } from './token-shape.js';
+import { isHighS } from './ecdsa-low-s.js';
 
 export interface VerifierOptions {
   jwks: Pick<JwksCache, 'getKey'>;
@@ -42,6 +43,15 @@ const REASONS: Record<string, string> = {
 };
 
 const decoder = new TextDecoder();
+
+/** the decoded protected header (first segment) of a compact token whose shape was checked; 401 when it is not a JSON object */
+function protectedHeader(token: string): Record<string, unknown> {
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
+    if (header !== null && typeof header === 'object' && !Array.isArray(header)) return header as Record<string, unknown>;
+  } catch { /* refused below */ }
+  throw new GatewayError('invalid_token', 'the access token header is not a JSON object', { reason: 'header' });
+}
 
 function invalid(reason: string, description = 'the access token is invalid'): GatewayError {
   return new GatewayError('invalid_token', description, { reason });
@@ -85,6 +95,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     if (!decryption) throw invalid('encrypted', 'encrypted access tokens are not accepted here');
     if (!hasCanonicalShape(token, 'jwe')) throw invalid('shape', 'the access token is not a well-formed JWE');
+    // a compressed JWE is refused before anything is decrypted or inflated (a small token must not become a large one)
+    if ('zip' in protectedHeader(token)) throw invalid('zip', 'compressed access tokens are not accepted');
     try {
       const { plaintext, protectedHeader } = await compactDecrypt(token, decryption.key, {
         keyManagementAlgorithms: [decryption.alg], contentEncryptionAlgorithms: ['A256GCM'],
@@ -100,6 +112,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   async function verifyAndStore(token: string): Promise<VerifiedToken> {
       const jws = await unwrap(token);
       if (!hasCanonicalShape(jws, 'jws')) throw invalid('shape', 'the access token is not a well-formed JWS');
+      // one JWT, one spelling: an ECDSA signature with s > n/2 is the malleable twin of a valid one
+      const { alg } = protectedHeader(jws);
+      if (typeof alg === 'string' && isHighS(alg, jws.slice(jws.lastIndexOf('.') + 1))) throw invalid('high_s', 'the access token signature is not in canonical form');
       stats.verifications++;
       let claims: JWTPayload;
       try {

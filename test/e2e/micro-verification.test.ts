@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHmac, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { toLowS } from '../../libs/verification/index.js';
 import {
   SCRIPTS, edgeConfig, freePort, getToken, metric, microConfig, mintedJwt, received, startBackend, startDevAs, tempDir, writeYaml,
 } from '../support/topology.js';
@@ -43,8 +44,18 @@ describe('micro gateway verification on real processes', () => {
 
   const now = () => Math.floor(Date.now() / 1000);
   const claims = () => ({ iss: edgeUrl, aud: 'orders', sub: 'alice', client_id: 'app', scope: 'orders:read', iat: now(), exp: now() + 60, jti: `j-${Math.random()}` });
-  const sign = (payload: Record<string, unknown>, header: Record<string, unknown> = {}) =>
-    new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: 'edge-1', typ: 'at+jwt', ...header }).sign(edgeKey);
+  // low-s, as the edge signs (the micro gateway refuses the high-s twin)
+  const sign = async (payload: Record<string, unknown>, header: Record<string, unknown> = {}) =>
+    toLowS('ES256', await new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: 'edge-1', typ: 'at+jwt', ...header }).sign(edgeKey));
+  /** the other valid ECDSA spelling of a low-s ES256 JWS: s → n − s */
+  const highS = (jws: string) => {
+    const dot = jws.lastIndexOf('.');
+    const sig = Buffer.from(jws.slice(dot + 1), 'base64url');
+    const n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551n;
+    const s = BigInt(`0x${sig.subarray(32).toString('hex')}`);
+    Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex').copy(sig, 32);
+    return `${jws.slice(0, dot + 1)}${sig.toString('base64url')}`;
+  };
 
   test('a token signed with the edge key and right claims passes (the harness is sound)', async () => {
     const reply = await send(`${micro.url}/orders/1`, { headers: bearer(await sign(claims())) });
@@ -72,6 +83,7 @@ describe('micro gateway verification on real processes', () => {
       ['jku pointing elsewhere', await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: 'evil', typ: 'at+jwt', jku: 'http://127.0.0.1:1/jwks.json' }).sign(attacker)],
       ['embedded jwk', await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: 'edge-1', typ: 'at+jwt', jwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' } }).sign(attacker)],
       ['padded base64url', `${good}==`],
+      ['the high-s ECDSA twin of a valid token (s → n − s)', highS(good)],
     ];
     const backendBefore = (await received(backend)).length;
     const fetchesBefore = await metric(micro, 'phantom_jwks_fetches_total');

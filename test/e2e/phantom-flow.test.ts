@@ -5,7 +5,8 @@ import { bearer, decode, send } from '../support/http.js';
 
 describe('phantom-token flow on real processes (AS → edge → micro → backend)', () => {
   let t: Topology;
-  before(async () => { t = await startTopology({ edge: { introspection: { cacheMaxTtlSeconds: 1 } } }); });
+  // one client sends 200 requests at once below: above the default in-flight cap per client (README, Security)
+  before(async () => { t = await startTopology({ edge: { introspection: { cacheMaxTtlSeconds: 1 }, fairness: { maxInFlightPerClient: 256 } } }); });
   after(async () => { await t?.stop(); });
 
   test('a valid opaque token reaches the backend as an audience-scoped RFC 9068 JWT', async () => {

@@ -6,10 +6,10 @@ import { acceptToken, type AcceptanceRules, type CachedIntrospection, type Intro
 import type { Minter } from '../../../libs/minting/index.js';
 import type { Keyring } from '../../../libs/keys/index.js';
 import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
-import { createUpstreamPools, forwardHeaders, headerPolicy, type Upstream, type UpstreamPools } from '../../../libs/proxy/index.js';
+import { createUpstreamPools, forwardHeaders, headerPolicy, remoteAddress, type Upstream, type UpstreamPools } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
-import { createControlPlane, createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
-import { peerAddress, type Throttle } from '../../../libs/throttle/index.js';
+import { createControlPlane, createDataPath, createRequestLifecycle, guardBody } from '../../../libs/server/index.js';
+import { createInFlightLimit, peerAddress, type Throttle } from '../../../libs/throttle/index.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -21,8 +21,8 @@ export interface EdgeDeps {
   keys: Keyring;
   /** the program's upstream pools, shared across reloads (a private set when absent) */
   pools?: UpstreamPools;
-  /** per-client rate limits before minting, and the per-peer limit on introspecting unknown tokens */
-  throttle?: { routes: Pick<Throttle, 'admit'>; unknownToken?: ((peer: string) => void) | undefined } | undefined;
+  /** per-client and per-route rate limits, before minting */
+  throttle?: Pick<Throttle, 'admit'> | undefined;
   now?: () => number;
 }
 
@@ -46,21 +46,21 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     return { ...route, upstream };
   }));
   const policy = headerPolicy(['authorization', ...config.stripHeaders], config.server.trustedProxies, config.headers);
-  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
+  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics, lingerMs: config.server.lingerMs });
+  const inFlight = createInFlightLimit(config.fairness.maxInFlightPerClient);
   const grantedScopes = new WeakMap<IntrospectionResponse, Set<string>>();
   const trusted = new Set(config.server.trustedProxies);
-  const unknownToken = deps.throttle?.unknownToken;
-  let peer = ''; // the current request's peer, read synchronously by the lookup below
-  const beforeCall = unknownToken && (() => unknownToken(peer));
   const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.keys.jwksMaxAgeSeconds}` };
 
   function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, jwt: string): void {
+    if (res.destroyed) return; // the client left while the JWT was signed
     // the canonical target, exactly as authorized
     const path = route.stripPrefix ? stripPrefix(record.path, route.pathPrefix, record.query) : record.query ? record.path + record.query : record.path;
     const headers = forwardHeaders(req, policy, { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent }, record.host);
     const sent = performance.now();
     route.upstream.forward(req, res, {
       path, headers,
+      body: guardBody(req, res, config.server, route.maxBodyBytes ?? config.server.maxBodyBytes, record.start),
       responseHeaders: { 'x-request-id': record.requestId },
       onResponse: () => { record.upstreamMs = performance.now() - sent; },
     }, (err) => lifecycle.fail(res, record, err));
@@ -75,26 +75,27 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     let granted = grantedScopes.get(result);
     if (!granted) grantedScopes.set(result, granted = scopeSet(result.scope));
     requireScopes(granted, route);
-    const admission = route.rateLimit && deps.throttle?.routes.admit(route.name, { claims: result, peer: peerAddress(req, trusted) });
+    const admission = route.rateLimit && deps.throttle?.admit(route.name, { claims: result, peer: peerAddress(req, trusted) });
     if (admission instanceof Promise) return admission.then(() => mintAndForward(req, res, record, route, looked));
     return mintAndForward(req, res, record, route, looked);
   }
 
   function mintAndForward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection): void | Promise<void> {
     const { result } = looked;
+    // one client (client_id, else peer address) holds at most maxInFlightPerClient requests until their responses close
+    record.onClose = inFlight.enter(record.clientId ?? remoteAddress(req));
     const minted = minter.mint(looked.hash, result, route.audience);
     if (minted instanceof Promise) return minted.then((m) => forward(req, res, record, route, m.jwt));
     forward(req, res, record, route, minted.jwt);
   }
 
   /** route → bearer → introspection (cached) (createDataPath) → acceptance → scopes → JWT (cached) → forward */
-  const dataPath = createDataPath({
-    lifecycle, routes, maxTokenLength: config.introspection.maxTokenLength,
+  const handle = createDataPath({
+    lifecycle, routes, maxTokenLength: config.introspection.maxTokenLength, maxBodyBytes: config.server.maxBodyBytes,
     passThrough: (url) => url === JWKS_PATH,
-    lookup: (token) => introspection.lookup(token, beforeCall),
+    lookup: (token, req) => introspection.lookup(token, remoteAddress(req)),
     authorize,
   });
-  const handle = beforeCall ? (req: IncomingMessage, res: ServerResponse) => { peer = peerAddress(req, trusted); return dataPath(req, res); } : dataPath;
 
   const app = createControlPlane(config.realm, { [JWKS_PATH]: (c) => c.body(deps.keys.jwksJson, 200, jwksHeaders) });
 

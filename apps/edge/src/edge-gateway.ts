@@ -1,12 +1,12 @@
 import { ConfigError, edgeConfigSchema, type EdgeConfig } from '../../../libs/config/index.js';
 import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
-import { createAsClientFromConfig, createIntrospectionCache, createTokenLookupFromConfig } from '../../../libs/introspection/index.js';
+import { createAsClientFromConfig, createIntrospectionCache, createMissGuard, createTokenLookupFromConfig } from '../../../libs/introspection/index.js';
 import { withFallback, type GatewayDefinition } from '../../../libs/server/index.js';
-import { registerThrottleMetrics } from '../../../libs/throttle/index.js';
+import { registerThrottleMetrics, type Throttle } from '../../../libs/throttle/index.js';
 import { backoffMs } from '../../../libs/retry/backoff.js';
 import { createEdgeApp } from './app.js';
 import { buildMinter } from './build-minter.js';
-import { buildEdgeThrottle, describeEdgeThrottle, unknownTokenCheck, type EdgeThrottle } from './build-edge-throttle.js';
+import { buildEdgeThrottle, describeEdgeThrottle } from './build-edge-throttle.js';
 
 const causeOf = (err: Error) => String((err.cause as Error)?.message ?? err.message);
 
@@ -27,6 +27,11 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
       ? await loadPrivateKey(as.privateKeyFile, { alg: as.privateKeyAlg, field: 'authorizationServer.privateKeyFile', configFile: file })
       : undefined;
     const asClient = createAsClientFromConfig(as, privateKey && { key: privateKey.privateKey, kid: privateKey.kid });
+    // unknown tokens are rate-limited per peer, and calls capped, before they reach the AS (restart-only settings)
+    const missGuard = createMissGuard({
+      maxConcurrent: config.introspection.maxConcurrentCalls,
+      perPeer: { limit: config.introspection.unknownTokensPerPeer.limit, windowMs: config.introspection.unknownTokensPerPeer.per },
+    });
     const introspection = createTokenLookupFromConfig(as, asClient, createIntrospectionCache({
       introspect: (token) => asClient.introspect(token),
       maxEntries: config.introspection.cacheMaxEntries,
@@ -34,9 +39,12 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
       inactiveMaxEntries: config.introspection.inactiveCacheMaxEntries,
       inactiveTtlSeconds: config.introspection.inactiveCacheTtlSeconds,
       serveStaleSeconds: config.introspection.serveStaleSeconds,
+      guard: missGuard,
     }), config.introspection.cacheMaxEntries);
     const mintStats = { signatures: 0, hits: 0 };
     const { stats: i } = introspection;
+    metrics.counterFrom('phantom_introspection_refused_rate_total', 'Unknown tokens refused before introspection: per-peer rate', () => missGuard.refused.rate);
+    metrics.counterFrom('phantom_introspection_refused_concurrency_total', 'Unknown tokens refused before introspection: calls in flight at the cap', () => missGuard.refused.concurrency);
     metrics.counterFrom('phantom_introspection_cache_hits_total', 'Requests answered from the introspection cache', () => i.hits);
     metrics.counterFrom('phantom_introspection_cache_misses_total', 'Requests that started an introspection', () => i.misses);
     metrics.counterFrom('phantom_introspection_shared_total', 'Requests that joined an introspection already in flight', () => i.shared);
@@ -47,12 +55,8 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
     metrics.gaugeFrom('phantom_introspection_cache_entries', 'Entries in the introspection caches', () => introspection.size);
     const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience, clockSkewSeconds: config.introspection.clockSkewSeconds };
     let first = true;
-    let throttle: EdgeThrottle | undefined; // the one in force: the metrics read it, the next configuration takes its buckets over
-    registerThrottleMetrics(metrics.registry, function* () {
-      if (!throttle) return;
-      yield* throttle.routes.ruleStats;
-      if (throttle.unknownTokens) yield* throttle.unknownTokens.ruleStats;
-    });
+    let throttle: Throttle | undefined; // the one in force: the metrics read it, the next configuration takes its buckets over
+    registerThrottleMetrics(metrics.registry, () => throttle?.ruleStats ?? []);
 
     return {
       async build(next) {
@@ -65,7 +69,7 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
         const nextThrottle = buildEdgeThrottle(next, logger, throttle);
         const edge = createEdgeApp({
           config: next, logger, metrics, introspection, minter, keys, acceptance, pools,
-          throttle: { routes: nextThrottle.routes, unknownToken: nextThrottle.unknownTokens && unknownTokenCheck(nextThrottle.unknownTokens) },
+          throttle: nextThrottle,
         });
         return {
           handler: withFallback(edge.handle, edge.app),

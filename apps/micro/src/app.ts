@@ -6,7 +6,7 @@ import type { VerifiedToken, Verifier } from '../../../libs/verification/index.j
 import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
 import { createUpstreamPools, forwardHeaders, headerPolicy, type UpstreamPools } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
-import { createControlPlane, createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
+import { createControlPlane, createDataPath, createRequestLifecycle, guardBody } from '../../../libs/server/index.js';
 import { peerAddress, type Admission, type Throttle } from '../../../libs/throttle/index.js';
 import { claimHeaderMapper } from './claim-headers.js';
 
@@ -34,9 +34,9 @@ export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: Incomi
   const routes = createRouteTable(config.routes);
   const pools = deps.pools ?? createUpstreamPools();
   const backend = pools.acquire(config.backend, config.upstream);
-  const claimHeaders = claimHeaderMapper(config.claimHeaders);
+  const claimHeaders = claimHeaderMapper(config.claimHeaders, (claim, header, reason) => deps.logger.warn({ claim, header, reason }, 'claim header left out'));
   const policy = headerPolicy(['authorization', ...config.stripHeaders, ...claimHeaders.names], config.server.trustedProxies, config.headers);
-  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
+  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics, lingerMs: config.server.lingerMs });
   const grantedScopes = new WeakMap<JWTPayload, Set<string>>();
   const trusted = new Set(config.server.trustedProxies);
 
@@ -66,6 +66,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: Incomi
     const sent = performance.now();
     backend.forward(req, res, {
       path, headers,
+      body: guardBody(req, res, config.server, route.maxBodyBytes ?? config.server.maxBodyBytes, record.start),
       responseHeaders: admission.headers,
       onResponse: () => { record.upstreamMs = performance.now() - sent; },
     }, (err) => lifecycle.fail(res, record, err));
@@ -74,8 +75,8 @@ export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: Incomi
   const jwksBody = deps.encryptionJwk ? JSON.stringify({ keys: [deps.encryptionJwk] }) : undefined;
   /** route → bearer → verification (cached) (createDataPath) → scopes → throttle → forward */
   const handle = createDataPath({
-    lifecycle, routes, maxTokenLength: config.verification.maxTokenLength,
-    passThrough: (url) => jwksBody !== undefined && url === JWKS_PATH,
+    lifecycle, routes, maxTokenLength: config.verification.maxTokenLength, maxBodyBytes: config.server.maxBodyBytes,
+    passThrough: (url) => url === JWKS_PATH,
     lookup: (token) => verifier.verify(token),
     authorize,
   });

@@ -65,6 +65,8 @@ http {
   };
 }
 
+// the cold scenario sends thousands of new tokens from one address: the per-peer guard would refuse most of them
+const coldAllowed = { unknownTokensPerPeer: { limit: 1_000_000, per: 1 } };
 const quiet = { logging: { accessLog: false, level: 'warn' }, admin: { port: 0 } };
 
 export async function startBenchTopology(options: { nginx: boolean }): Promise<BenchTopology> {
@@ -82,7 +84,7 @@ export async function startBenchTopology(options: { nginx: boolean }): Promise<B
     const microUrl = `http://127.0.0.1:${microPort}`;
     // turn the access log off (as the peers run without one); start-up is detected by the ready line, whatever the level
     const logging = { logging: { accessLog: false } };
-    const edge = await track(spawnProgram({ name: 'edge', script: SCRIPTS.edge, args: ['--config', writeYaml(dir, 'edge.yaml', edgeConfig(as.url, edgePort, microUrl, { ...quiet, ...logging }))] }));
+    const edge = await track(spawnProgram({ name: 'edge', script: SCRIPTS.edge, args: ['--config', writeYaml(dir, 'edge.yaml', edgeConfig(as.url, edgePort, microUrl, { ...quiet, ...logging, introspection: coldAllowed }))] }));
     const microDoc = microConfig(edgeUrl, microPort, backend.url, {
       ...quiet, ...logging,
       routes: [{ name: 'orders', pathPrefix: '/orders', scopes: ['orders:read'], rateLimit: { perClient: { limit: 1_000_000_000, per: '1s' } }, concurrency: { max: 4096, queue: 0 } }],
@@ -90,12 +92,12 @@ export async function startBenchTopology(options: { nginx: boolean }): Promise<B
     // the micro as it ships: the JWT forwarded, no claim headers (those are opt-in, for backends that do not verify)
     delete microDoc.claimHeaders;
     const micro = await track(spawnProgram({ name: 'micro', script: SCRIPTS.micro, args: ['--config', writeYaml(dir, 'micro.yaml', microDoc)] }));
-    const edgeHop = await track(spawnProgram({ name: 'edge-hop', script: SCRIPTS.edge, args: ['--config', writeYaml(dir, 'edge-hop.yaml', edgeConfig(as.url, edgeHopPort, backend.url, { ...quiet, ...logging }))] }));
+    const edgeHop = await track(spawnProgram({ name: 'edge-hop', script: SCRIPTS.edge, args: ['--config', writeYaml(dir, 'edge-hop.yaml', edgeConfig(as.url, edgeHopPort, backend.url, { ...quiet, ...logging, introspection: coldAllowed }))] }));
     // the memory scenario's edge: explicit cache bounds
     const edgeMemPort = await freePort();
     const edgeMem = await track(spawnProgram({ name: 'edge-mem', script: SCRIPTS.edge, args: ['--config', writeYaml(dir, 'edge-mem.yaml', edgeConfig(as.url, edgeMemPort, backend.url, {
       ...quiet, ...logging,
-      introspection: { cacheMaxEntries: 10_000, inactiveCacheMaxEntries: 10_000 }, minting: { cacheMaxEntries: 10_000 },
+      introspection: { cacheMaxEntries: 10_000, inactiveCacheMaxEntries: 10_000, ...coldAllowed }, minting: { cacheMaxEntries: 10_000 },
     }))] }));
     return {
       backend, pipe1, pipe2, nginx, as, edge, micro, edgeHop, edgeMem, dir,

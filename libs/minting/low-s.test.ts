@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { createMinter } from './index.js';
+import { loadSigningKeys } from '../keys/index.js';
+import { isHighS, toLowS } from '../verification/index.js';
+
+const facts = { active: true, client_id: 'app', scope: 'orders:read', exp: 2_000_000_000 };
+
+test('the edge mints ES256 JWTs in low-s form only (40 signatures, about half would be high-s otherwise); each still verifies', async () => {
+  const keys = await loadSigningKeys({ configFile: 'x.yaml', keys: [], generate: true, algorithm: 'ES256' });
+  const minter = createMinter({ keys, issuer: 'https://edge', ttlSeconds: 60, audiences: { orders: { scopes: ['orders:read'] } }, passThroughClaims: [], maxEntries: 100 });
+  const jwks = createLocalJWKSet(keys.jwks());
+  const jwts = await Promise.all(Array.from({ length: 40 }, async (_, i) => (await minter.mint(`hash-${i}`, facts, 'orders')).jwt));
+  assert.deepEqual(jwts.filter((jwt) => isHighS('ES256', jwt.slice(jwt.lastIndexOf('.') + 1))), []);
+  for (const jwt of jwts) assert.equal((await jwtVerify(jwt, jwks, { issuer: 'https://edge', audience: 'orders' })).payload.scope, 'orders:read');
+});
+
+test('toLowS leaves a low-s signature and other algorithms untouched, and maps high s to n − s', () => {
+  const n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551n;
+  const r = Buffer.alloc(32, 1);
+  const sig = (s: bigint) => Buffer.concat([r, Buffer.from(s.toString(16).padStart(64, '0'), 'hex')]).toString('base64url');
+  const high = `h.p.${sig(n - 5n)}`;
+  assert.equal(isHighS('ES256', sig(n - 5n)), true);
+  assert.equal(toLowS('ES256', high), `h.p.${sig(5n)}`);
+  assert.equal(toLowS('ES256', `h.p.${sig(5n)}`), `h.p.${sig(5n)}`);
+  assert.equal(toLowS('EdDSA', high), high);
+  assert.equal(isHighS('RS256', sig(n - 5n)), false);
+});
