@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { edgeConfigSchema, loadConfig, ConfigError } from '../../../libs/config/index.js';
-import { createLogger, createMetrics } from '../../../libs/observability/index.js';
+import { createLogger, createMetrics, droppedLogLines } from '../../../libs/observability/index.js';
 import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
 import { createAsClient, createIntrospectionCache } from '../../../libs/introspection/index.js';
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
@@ -63,6 +63,7 @@ runMain('phantom edge', async () => {
     serveStaleSeconds: config.introspection.serveStaleSeconds,
   });
   const metrics = createMetrics('edge');
+  metrics.counterFrom('phantom_log_lines_dropped_total', 'Log lines dropped because the log sink did not keep up (its buffer was full)', () => droppedLogLines(logger));
   const { stats: i } = introspection;
   metrics.counterFrom('phantom_introspection_cache_hits_total', 'Requests answered from the introspection cache', () => i.hits);
   metrics.counterFrom('phantom_introspection_cache_misses_total', 'Requests that started an introspection', () => i.misses);

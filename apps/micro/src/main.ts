@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, microConfigSchema } from '../../../libs/config/index.js';
-import { createLogger, createMetrics } from '../../../libs/observability/index.js';
+import { createLogger, createMetrics, droppedLogLines } from '../../../libs/observability/index.js';
 import { loadDecryptionKey } from '../../../libs/keys/index.js';
 import { createJwksCache, createVerifier } from '../../../libs/verification/index.js';
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
@@ -51,6 +51,7 @@ runMain('phantom micro', async () => {
   });
   let throttle = buildThrottle(config, logger);
   const metrics = createMetrics('micro');
+  metrics.counterFrom('phantom_log_lines_dropped_total', 'Log lines dropped because the log sink did not keep up (its buffer was full)', () => droppedLogLines(logger));
   metrics.counterFrom('phantom_verifications_total', 'JWT signature verifications', () => verifier.stats.verifications);
   metrics.counterFrom('phantom_verification_cache_hits_total', 'Requests answered from the verified-token cache', () => verifier.stats.hits);
   metrics.counterFrom('phantom_jwks_fetches_total', 'JWKS fetches', () => jwks.stats.fetches);
