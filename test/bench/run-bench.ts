@@ -98,6 +98,21 @@ try {
   }
 
   interface Scenario { name: string; description: string; run(seconds: number): Promise<LoadResult> }
+  // where a gateway scenario's work goes, per request, over all its timed runs: introspections at the AS,
+  // signatures at the edge (re-mints as JWTs near their end), full verifications at the micro (verified-cache misses)
+  const work: Record<string, { requests: number; introspections: number; signatures: number; verifications: number }> = {};
+  const workCounters = async () => ({
+    introspections: (await asStats(topo.as)).introspections, signatures: await metric(topo.edge, 'phantom_mints_total'), verifications: await metric(topo.micro, 'phantom_verifications_total'),
+  });
+  async function counted(name: string, run: () => Promise<LoadResult>): Promise<LoadResult> {
+    const before = await workCounters();
+    const r = await run();
+    const after = await workCounters();
+    const w = work[name] ??= { requests: 0, introspections: 0, signatures: 0, verifications: 0 };
+    w.requests += r.requests; w.introspections += after.introspections - before.introspections;
+    w.signatures += after.signatures - before.signatures; w.verifications += after.verifications - before.verifications;
+    return r;
+  }
   const scenarios: Scenario[] = [
     // every scenario gets the same client request: GET with the opaque bearer token
     { name: 'direct', description: 'the backend alone (the limit)', run: (s) => runWrk(`${topo.backend.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) }) },
@@ -112,9 +127,9 @@ try {
       name: 'micro-hop', description: 'micro alone: cached verification, scope, throttle, forward',
       run: async (s) => runWrk(`${topo.micro.url}/orders/1`, { ...load, seconds: s, headers: bearer(await freshJwt(s)) }),
     },
-    { name: 'gateway-warm', description: 'client → edge → micro → backend, one token', run: (s) => runWrk(`${topo.edge.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) }) },
+    { name: 'gateway-warm', description: 'client → edge → micro → backend, one token', run: (s) => counted('gateway-warm', () => runWrk(`${topo.edge.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) })) },
     { name: 'gateway-warm-nolog', description: 'gateway-warm with logging.accessLog: false at both hops', run: (s) => runWrk(`${topo.edgeNolog.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) }) },
-    { name: 'gateway-many', description: `the same with ${S.many} distinct tokens round robin`, run: (s) => runWrk(`${topo.edge.url}/orders/1`, { ...load, seconds: s, tokenFile }) },
+    { name: 'gateway-many', description: `the same with ${S.many} distinct tokens round robin`, run: (s) => counted('gateway-many', () => runWrk(`${topo.edge.url}/orders/1`, { ...load, seconds: s, tokenFile })) },
   ];
 
   // accounting, before the throughput rounds: every token set is sent through the edge in
@@ -279,6 +294,7 @@ try {
       { name: 'gateway-cold', reference: 'as-introspect', ratios: [coldRatio], median: coldRatio, target: 0.5 },
     ],
     coldCpuUsPerRequest: coldCpuUs,
+    work,
     logBytes: Object.fromEntries(readdirSync(topo.logs).map((f) => [f.replace(/\.log$/, ''), statSync(join(topo.logs, f)).size])),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadGenerator: 'wrk -t1 (Node closed loop for gateway-cold and as-introspect)' },
     settings: { seconds: S.seconds, connections: S.connections, rounds: S.rounds, pairs: S.pairs, pairSeconds: S.pairSeconds },
@@ -295,6 +311,7 @@ try {
       'table ratios are medians of per-round ratios; the targets use the paired phase (each gateway scenario next to its reference, alternating order, median of the pairs); absolute figures drift on a shared machine',
       'micro-hop runs the micro gateway with its defaults (the JWT forwarded, no claim headers); its client sends the JWT the edge minted',
       'gateways run with the shipped defaults (access log on, level info), each logging to its own file; gateway-warm-nolog has logging.accessLog: false; nginx logs to its default access_log (combined format, a file); the node:http pipe proxies log nothing; gateway-warm/many ratios include two gateway hops',
+      ...Object.entries(work).map(([name, w]) => `${name} work per 1000 requests in its timed runs: ${(1000 * w.introspections / w.requests).toFixed(2)} introspections, ${(1000 * w.signatures / w.requests).toFixed(2)} signatures (re-mints), ${(1000 * w.verifications / w.requests).toFixed(2)} full JWT verifications at the micro (${w.requests} requests)`),
       ...(smoke ? ['smoke run: 1 s per scenario, tiny token counts — not a measurement'] : []),
     ],
   };
