@@ -1,8 +1,14 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { attachSink, createLogSink, type LogSinkOptions } from './log-sink.js';
 
 export type { Logger };
 
-/** Paths that may hold a credential if someone ever logs a raw object; censored, never printed. */
+/**
+ * Paths that may hold a credential if someone ever logs a raw object; censored, never printed.
+ * They apply to the general logger (start-up, warnings, errors). The access log's
+ * record is built field by field from values that are never credentials (see
+ * request-log.ts), so its lines skip redaction: wildcard paths cost ~3× a line.
+ */
 export const REDACT_PATHS = [
   'token', '*.token', 'access_token', '*.access_token', 'jwt', '*.jwt',
   'authorization', '*.authorization', '*.*.authorization', 'headers.authorization', 'req.headers.authorization',
@@ -10,8 +16,14 @@ export const REDACT_PATHS = [
   'client_secret', '*.client_secret', 'clientSecret', '*.clientSecret', 'password', '*.password',
 ];
 
-export function createLogger(options: { name: string; level: string; pretty?: boolean; destination?: DestinationStream }): Logger {
-  return pino({
+/**
+ * The process's logger: JSON lines to an asynchronous, bounded sink on
+ * stdout (see log-sink.ts), or pretty lines in development. `destination`
+ * replaces the sink (tests); `sink` tunes it.
+ */
+export function createLogger(options: { name: string; level: string; pretty?: boolean; destination?: DestinationStream; sink?: LogSinkOptions }): Logger {
+  const sink = options.pretty || options.destination ? undefined : createLogSink(options.sink);
+  const logger = pino({
     name: options.name,
     level: options.level,
     base: { name: options.name },
@@ -20,5 +32,7 @@ export function createLogger(options: { name: string; level: string; pretty?: bo
     ...(options.pretty
       ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
       : { formatters: { level: (label: string) => ({ level: label }) } }),
-  }, options.pretty ? undefined : options.destination);
+  }, options.pretty ? undefined : options.destination ?? sink!.stream);
+  if (sink) attachSink(logger, sink);
+  return logger;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { flushLogger } from '../observability/index.js';
 
 /**
  * SIGINT/SIGTERM: log, run the program's drain once, exit 0. A second signal
@@ -13,8 +14,8 @@ export function handleSignals(logger: Logger, drain: () => Promise<void>): void 
       logger.info({ signal }, 'draining');
       drain().finally(() => {
         logger.info('stopped');
-        logger.flush();
-        process.exit(0);
+        // every buffered access line is written before the process ends
+        void flushLogger(logger).then(() => process.exit(0));
       });
     });
   }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { ConfigError, loadConfig } from '../config/index.js';
-import { createLogger, createMetrics, type Logger, type Metrics } from '../observability/index.js';
+import { createLogger, createMetrics, droppedLogLines, type Logger, type Metrics } from '../observability/index.js';
 import { createUpstreamPools, type UpstreamPools } from '../proxy/index.js';
 import { handleSignals } from './handle-signals.js';
 import { runMain } from './run-main.js';
@@ -84,6 +84,7 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
     let config = load();
     const logger = createLogger({ name: definition.loggerName(config), level: config.logging.level, pretty: config.logging.pretty });
     const metrics = createMetrics(definition.program);
+    metrics.counterFrom('phantom_log_lines_dropped_total', 'Log lines dropped because the log sink did not keep up (its buffer was full)', () => droppedLogLines(logger));
     const pools = createUpstreamPools();
     const runtime = await definition.prepare({ file, config, logger, metrics, pools });
     let pipeline = await runtime.build(config, undefined);

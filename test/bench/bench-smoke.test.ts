@@ -13,13 +13,15 @@ import { tempDir } from '../support/topology.js';
 
 const haveWrk = spawnSync('wrk', ['--version']).error === undefined;
 
-test('npm run bench --smoke produces a complete table, JSON report and SVG chart', { skip: haveWrk ? false : 'wrk is not installed (.ci/run installs it)', timeout: 180_000 }, () => {
+test('npm run bench --smoke produces a complete table, JSON report and SVG chart, the gateways logging with the shipped defaults', { skip: haveWrk ? false : 'wrk is not installed (.ci/run installs it)', timeout: 300_000 }, () => {
   const out = tempDir();
   const stdout = execFileSync(process.execPath, [fileURLToPath(new URL('./run-bench.js', import.meta.url)), '--smoke', '--out', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as {
-    scenarios: { name: string; rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number; paired?: { reference: string; ratios: number[]; median: number } }[];
+    scenarios: { name: string; accessLog?: string; rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number; paired?: { reference: string; ratios: number[]; median: number } }[];
     targets: { name: string; met: boolean | null }[]; accounting: Record<string, { introspections: number; signatures: number }>;
     memory: { edge: { afterMiB: number }; limiter: { afterMiB: number } }; peakRssMiB: Record<string, number>;
+    commit: string; logBytes: Record<string, number>; coldCpuUsPerRequest: Record<string, number>;
+    pairs: { name: string; reference: string; median: number; target?: number }[];
   };
   const names = report.scenarios.map((s) => s.name);
   for (const name of ['direct', 'pipe-hop', 'node-chain', 'edge-hop', 'micro-hop', 'gateway-warm', 'gateway-many', 'gateway-cold', 'as-introspect']) {
@@ -36,10 +38,22 @@ test('npm run bench --smoke produces a complete table, JSON report and SVG chart
     assert.equal(paired?.reference, reference, `${name} paired against ${reference}`);
     assert.ok(paired.ratios.length >= 1 && paired.ratios.every((r) => r > 0) && paired.median > 0, `${name} paired ratios`);
   }
+  // the shipped defaults: the access log on (to a file) for the gateway scenarios, off only for the paired log-cost scenario
+  for (const name of ['edge-hop', 'micro-hop', 'gateway-warm', 'gateway-many', 'gateway-cold']) assert.equal(report.scenarios.find((s) => s.name === name)?.accessLog, 'on (file)', name);
+  assert.equal(report.scenarios.find((s) => s.name === 'gateway-warm-nolog')?.accessLog, 'off');
+  assert.ok(report.logBytes.edge! > 10 * report.logBytes['edge-nolog']! && report.logBytes.micro! > 10 * report.logBytes['micro-nolog']!, JSON.stringify(report.logBytes));
+  for (const [name, reference] of [['gateway-warm', 'gateway-warm-nolog'], ['gateway-many', 'gateway-warm'], ['gateway-cold', 'as-introspect']]) {
+    assert.ok(report.pairs.some((p) => p.name === name && p.reference === reference && p.median > 0 && typeof p.target === 'number'), `${name}/${reference} in the ratio view`);
+  }
+  assert.match(report.commit, /^[0-9a-f]{12}/);
+  for (const process of ['edge', 'micro', 'as']) assert.ok(Number.isFinite(report.coldCpuUsPerRequest[process]), `cold CPU µs of ${process}`);
+  assert.ok(report.targets.some((t) => t.name.startsWith('tail:')) && report.targets.some((t) => t.name.startsWith('access log cost')));
   assert.ok(report.targets.length >= 9);
   for (const scenario of ['gateway-warm', 'gateway-many', 'gateway-cold']) assert.ok(report.accounting[scenario], scenario);
   assert.ok(report.memory.edge.afterMiB > 0 && report.memory.limiter.afterMiB > 0);
   assert.ok(report.peakRssMiB.edge! > 0);
-  assert.match(readFileSync(join(out, 'latest.svg'), 'utf8'), /^<svg[^>]+>[\s\S]*gateway-warm[\s\S]*<\/svg>\n$/);
+  const svg = readFileSync(join(out, 'latest.svg'), 'utf8');
+  assert.match(svg, /^<svg[^>]+>[\s\S]*gateway-warm[\s\S]*<\/svg>\n$/);
+  assert.match(svg, /Claimed ratios[\s\S]*gateway-warm \/ node-chain/);
   assert.match(stdout, /scenario +req\/s/);
 });

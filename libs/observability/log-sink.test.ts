@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { constants, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from './create-logger.js';
+import { createRequestLog, type RequestRecord } from './request-log.js';
+import { closeLogger, droppedLogLines, flushLogger } from './log-sink.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'log-sink-'));
+const record = (i: number): RequestRecord => ({
+  requestId: `req-${i}`, traceId: '0af7651916cd43dd8448eb211c80319c', traceparent: '', method: 'GET', path: `/orders/${i}`, query: '?secret=x',
+  route: 'orders', status: undefined, code: undefined, reason: undefined, clientId: 'demo-app', sub: 'alice', cache: 'hit', start: performance.now(),
+});
+
+test('flushLogger writes every buffered access line to the file (fewer bytes than one batch are held back until then)', async () => {
+  const file = join(dir, 'flush.log');
+  const logger = createLogger({ name: 't', level: 'info', sink: { dest: file, flushMs: 60_000 } });
+  const log = createRequestLog(logger, { accessLog: true });
+  for (let i = 0; i < 10; i++) log(record(i), 200);
+  await flushLogger(logger);
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { request_id: string; path: string; msg: string });
+  assert.deepEqual(lines.map((l) => l.request_id), Array.from({ length: 10 }, (_, i) => `req-${i}`));
+  assert.ok(lines.every((l) => l.msg === 'request' && !l.path.includes('?')));
+  assert.equal(droppedLogLines(logger), 0);
+  await closeLogger(logger);
+});
+
+test('a sink nobody reads: lines past the buffer bound are dropped and counted; every line accepted arrives once the sink reads again', async () => {
+  // a real FIFO whose only reader is this test, which does not read until the end
+  const fifo = join(dir, 'blocked.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+  const maxBytes = 64 * 1024;
+  const logger = createLogger({ name: 't', level: 'info', sink: { dest: fd, maxBytes, minBytes: 1024, flushMs: 10 } });
+  const log = createRequestLog(logger, { accessLog: true });
+  const total = 20_000; // ~4 MiB of lines against a 64 KiB pipe and a 64 KiB buffer
+  for (let i = 0; i < total; i++) {
+    log(record(i), 200);
+    if (i % 500 === 0) await new Promise((r) => setImmediate(r));
+  }
+  const dropped = droppedLogLines(logger);
+  // held at most: what the pipe took (64 KiB on Linux) plus the bounded buffer; a line is > 150 bytes
+  const mostAccepted = Math.ceil((64 * 1024 + maxBytes) / 150);
+  assert.ok(total - dropped <= mostAccepted, `accepted ${total - dropped} lines, at most ${mostAccepted} fit`);
+
+  // the reader comes back: everything accepted is written, nothing twice, in order
+  const flushed = flushLogger(logger, 10_000);
+  let text = '';
+  const buf = Buffer.alloc(1 << 16);
+  const deadline = Date.now() + 10_000;
+  while (text.split('\n').length - 1 < total - dropped) {
+    assert.ok(Date.now() < deadline, `only ${text.split('\n').length - 1} of ${total - dropped} lines arrived`);
+    try { const n = readSync(fd, buf); text += buf.subarray(0, n).toString('utf8'); } catch (err) {
+      assert.equal((err as NodeJS.ErrnoException).code, 'EAGAIN');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  await flushed;
+  const ids = text.trim().split('\n').map((l) => Number((JSON.parse(l) as { request_id: string }).request_id.slice(4)));
+  assert.equal(ids.length, total - dropped);
+  assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!), 'in order, none twice');
+  await closeLogger(logger); // closes the FIFO's fd
+});
+
+test('the general logger censors credentials at any depth; the access line carries only its own fields', () => {
+  const out: string[] = [];
+  const destination = new Writable({ write(chunk: Buffer, _e, cb) { out.push(chunk.toString()); cb(); } });
+  const logger = createLogger({ name: 't', level: 'info', destination });
+  logger.info({ token: 'tok-one', headers: { authorization: 'Bearer tok-two', cookie: 'C' }, req: { headers: { authorization: 'Bearer tok-three' } }, as: { clientSecret: 'sec-ret' } }, 'raw');
+  createRequestLog(logger, { accessLog: true })(record(1), 200);
+  const [raw, access] = out.map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(raw!.token, '[Redacted]');
+  assert.deepEqual(raw!.headers, { authorization: '[Redacted]', cookie: '[Redacted]' });
+  assert.deepEqual(raw!.req, { headers: { authorization: '[Redacted]' } });
+  assert.deepEqual(raw!.as, { clientSecret: '[Redacted]' });
+  assert.ok(!out.join('').match(/tok-|sec-ret/));
+  assert.deepEqual(Object.keys(access!).sort(), ['cache', 'client_id', 'duration_ms', 'level', 'method', 'msg', 'name', 'path', 'request_id', 'route', 'status', 'sub', 'time', 'trace_id']);
+  assert.equal(access!.path, '/orders/1');
+});
