@@ -10,7 +10,17 @@ export const REDACT_PATHS = [
   'client_secret', '*.client_secret', 'clientSecret', '*.clientSecret', 'password', '*.password',
 ];
 
+/** pino-pretty is a development dependency: a production install logs JSON even with `logging.pretty: true` */
+function prettyInstalled(): boolean {
+  try { import.meta.resolve('pino-pretty'); return true; } catch { return false; }
+}
+
 export function createLogger(options: { name: string; level: string; pretty?: boolean; destination?: DestinationStream }): Logger {
+  if (options.pretty && !prettyInstalled()) {
+    const logger = createLogger({ ...options, pretty: false });
+    logger.warn('logging.pretty is on but pino-pretty (a development dependency) is not installed; logging JSON');
+    return logger;
+  }
   return pino({
     name: options.name,
     level: options.level,
