@@ -20,7 +20,9 @@ type Obj = Record<string, any>;
 type Labels = Record<string, string>;
 
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
-const skip = kubectl.status === 0 ? false : 'kubectl (with kustomize) not found on the PATH: the Kubernetes manifests were not rendered or checked';
+const kustomize = Number(/Kustomize Version: v(\d+)/.exec(kubectl.stdout ?? '')?.[1] ?? 0);
+const skip = kubectl.status !== 0 ? 'kubectl (with kustomize) not found on the PATH: the Kubernetes manifests were not rendered or checked'
+  : kustomize < 5 ? `kubectl's kustomize is older than v5 (${kustomize || 'unknown'}): the Kubernetes manifests were not rendered or checked` : false;
 if (skip) process.stdout.write(`# NOTE: ${skip}\n`);
 const CLI = dist('apps/cli/src/main.js');
 
