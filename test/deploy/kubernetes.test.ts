@@ -76,7 +76,9 @@ describe('Kubernetes manifests (kubectl kustomize)', { skip }, () => {
     for (const { d } of gatewayContainers()) {
       const labels = podLabels(d);
       assert.equal(of('Service').filter((s) => selects(s.spec.selector, labels)).length, 1, `${d.metadata.name}: one Service`);
-      assert.ok(of('HorizontalPodAutoscaler').some((h) => h.spec.scaleTargetRef.kind === 'Deployment' && h.spec.scaleTargetRef.name === d.metadata.name), `${d.metadata.name}: HPA`);
+      const hpa = of('HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef.kind === 'Deployment' && h.spec.scaleTargetRef.name === d.metadata.name);
+      assert.ok(hpa && hpa.spec.minReplicas >= 2, `${d.metadata.name}: an HPA keeping at least 2 replicas`);
+      assert.equal(d.spec.replicas, undefined, `${d.metadata.name}: replicas left to the HPA`);
       assert.equal(of('PodDisruptionBudget').filter((p) => selects(p.spec.selector.matchLabels, labels)).length, 1, `${d.metadata.name}: one PDB`);
       const spread = d.spec.template.spec.topologySpreadConstraints as Obj[];
       assert.ok(spread?.length >= 1 && spread.every((t) => selects(t.labelSelector.matchLabels, labels)), `${d.metadata.name}: topology spread over its own pods`);
