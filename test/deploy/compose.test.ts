@@ -4,13 +4,12 @@
  * service's environment, and every address in them checked against the
  * services and ports of the file.
  */
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { dist } from '../support/topology.js';
+import { runCli, type CliResult } from '../support/run-cli.js';
 import { repoRoot } from '../support/production-install.js';
 
 interface Service {
@@ -24,7 +23,6 @@ type Doc = Record<string, any>;
 const composeDir = join(repoRoot, 'deploy/compose');
 const compose = parse(readFileSync(join(composeDir, 'compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
-const CLI = dist('apps/cli/src/main.js');
 
 const gateways = Object.entries(services).filter(([, s]) => s.command?.[0] === 'edge' || s.command?.[0] === 'micro');
 /** the host file mounted at the path the service's --config names */
@@ -51,6 +49,14 @@ function assertReaches(url: string, what: string): string {
 }
 
 describe('compose.yaml', () => {
+  // every gateway's --check runs at once (separate processes), each test reads its own result
+  const checks = new Map<string, Promise<CliResult>>();
+  before(() => {
+    for (const [name, s] of gateways) {
+      checks.set(name, runCli([s.command![0]!, '--config', configOf(s).file, '--check'], { PATH: process.env.PATH, ...s.environment }));
+    }
+  });
+
   test('has Redis, the development AS, the edge, two micro gateways and their backends', () => {
     assert.deepEqual(Object.keys(services).sort(), ['backend-inventory', 'backend-orders', 'dev-as', 'edge', 'micro-inventory', 'micro-orders', 'redis']);
     assert.deepEqual(gateways.map(([n]) => n).sort(), ['edge', 'micro-inventory', 'micro-orders']);
@@ -59,12 +65,9 @@ describe('compose.yaml', () => {
   });
 
   for (const [name, s] of gateways) {
-    test(`${name}: the mounted configuration passes phantom ${s.command![0]} --check with the service's environment`, () => {
-      const { file } = configOf(s);
-      assert.ok(existsSync(file));
-      const r = spawnSync(process.execPath, [CLI, s.command![0]!, '--config', file, '--check'], {
-        encoding: 'utf8', timeout: 15_000, env: { PATH: process.env.PATH, ...s.environment },
-      });
+    test(`${name}: the mounted configuration passes phantom ${s.command![0]} --check with the service's environment`, async () => {
+      assert.ok(existsSync(configOf(s).file));
+      const r = await checks.get(name)!;
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /configuration OK/);
     });

@@ -11,7 +11,8 @@ import { cpSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:f
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { dist, tempDir } from '../support/topology.js';
+import { tempDir } from '../support/topology.js';
+import { runCli } from '../support/run-cli.js';
 import { repoRoot } from '../support/production-install.js';
 import { writeKubeletVolume } from '../support/kubelet-volume.js';
 
@@ -24,7 +25,6 @@ const kustomize = Number(/Kustomize Version: v(\d+)/.exec(kubectl.stdout ?? '')?
 const skip = kubectl.status !== 0 ? 'kubectl (with kustomize) not found on the PATH: the Kubernetes manifests were not rendered or checked'
   : kustomize < 5 ? `kubectl's kustomize is older than v5 (${kustomize || 'unknown'}): the Kubernetes manifests were not rendered or checked` : false;
 if (skip) process.stdout.write(`# NOTE: ${skip}\n`);
-const CLI = dist('apps/cli/src/main.js');
 
 function kustomizations(dir: string, rel = ''): string[] {
   const here = existsSync(join(dir, rel, 'kustomization.yaml')) ? [rel] : [];
@@ -202,8 +202,8 @@ describe('Kubernetes manifests (kubectl kustomize)', { skip }, () => {
     }
   });
 
-  test('each gateway ConfigMap passes phantom edge|micro --check on a kubelet-style copy of the pod volumes, with the pod environment', () => {
-    for (const { d, c } of gatewayContainers()) {
+  test('each gateway ConfigMap passes phantom edge|micro --check on a kubelet-style copy of the pod volumes, with the pod environment', async () => {
+    const checks = gatewayContainers().map(({ d, c }) => {
       const root = tempDir();
       const mounts = (c.volumeMounts as Obj[]).map((m) => ({ m, v: (d.spec.template.spec.volumes as Obj[]).find((v) => v.name === m.name)! }));
       // paths under a mount point move under `root`, in one pass (root itself may sit under a mount point such as /tmp)
@@ -232,8 +232,11 @@ describe('Kubernetes manifests (kubectl kustomize)', { skip }, () => {
         }
       }
       const args = (c.args as string[]).map((a) => (a.startsWith('/') ? relocate(a) : a));
-      const r = spawnSync(process.execPath, [CLI, ...args, '--check'], { encoding: 'utf8', timeout: 20_000, env: { PATH: process.env.PATH, ...env } });
-      assert.equal(r.status, 0, `${d.metadata.name}: ${r.stderr}`);
+      return runCli([...args, '--check'], { PATH: process.env.PATH, ...env }).then((r) => ({ name: d.metadata.name as string, ...r }));
+    });
+    assert.equal(checks.length, 3);
+    for (const r of await Promise.all(checks)) {
+      assert.equal(r.status, 0, `${r.name}: ${r.stderr}`);
       assert.match(r.stdout, /configuration OK/);
     }
   });

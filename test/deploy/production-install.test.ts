@@ -27,18 +27,24 @@ describe('production install (npm ci --omit=dev)', () => {
   });
 
   test('the edge and a micro gateway start, serve the JWKS and turn ready with production dependencies only', async () => {
-    const as = await startDevAs(); // the AS is someone else's service: it runs from the development tree
-    started.push(as);
     const dir = tempDir();
     const [edgePort, microPort] = await Promise.all([freePort(), freePort()]);
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
+    const asPort = await freePort();
     const cli = join(app, 'dist/apps/cli/src/main.js');
-    // logging.pretty asks for pino-pretty, which is not installed: the edge logs JSON and says so
-    const edge = await spawnProgram({ name: 'prod-edge', script: cli, args: ['edge', '--config', writeYaml(dir, 'edge.yaml', edgeConfig(as.url, edgePort, 'http://127.0.0.1:1', { logging: { pretty: true } }))] });
-    started.push(edge);
+    // all three start at once: the edge retries discovery until the AS answers, the micro gateway fetches the JWKS until the edge answers
+    const spawned = await Promise.allSettled([
+      // the AS is someone else's service: it runs from the development tree
+      startDevAs(['--port', String(asPort)]),
+      // logging.pretty asks for pino-pretty, which is not installed: the edge logs JSON and says so
+      spawnProgram({ name: 'prod-edge', script: cli, args: ['edge', '--config', writeYaml(dir, 'edge.yaml', edgeConfig(`http://127.0.0.1:${asPort}`, edgePort, 'http://127.0.0.1:1', { logging: { pretty: true } }))] }),
+      spawnProgram({ name: 'prod-micro', script: cli, args: ['micro', '--config', writeYaml(dir, 'micro.yaml', microConfig(edgeUrl, microPort, 'http://127.0.0.1:1'))] }),
+    ]);
+    for (const r of spawned) if (r.status === 'fulfilled') started.push(r.value);
+    const failed = spawned.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [, edge, micro] = started as [Program, Program, Program];
     await waitForLine(edge, 'pino-pretty (a development dependency) is not installed');
-    const micro = await spawnProgram({ name: 'prod-micro', script: cli, args: ['micro', '--config', writeYaml(dir, 'micro.yaml', microConfig(edgeUrl, microPort, 'http://127.0.0.1:1'))] });
-    started.push(micro);
     for (const p of [edge, micro]) {
       const admin = (JSON.parse(p.lines.find((l) => l.includes('"listening"'))!) as { admin: string }).admin;
       let status = 0;
