@@ -16,12 +16,22 @@ export const REDACT_PATHS = [
   'client_secret', '*.client_secret', 'clientSecret', '*.clientSecret', 'password', '*.password',
 ];
 
+/** pino-pretty is a development dependency: a production install logs JSON even with `logging.pretty: true` */
+function prettyInstalled(): boolean {
+  try { import.meta.resolve('pino-pretty'); return true; } catch { return false; }
+}
+
 /**
  * The process's logger: JSON lines to an asynchronous, bounded sink on
  * stdout (see log-sink.ts), or pretty lines in development. `destination`
  * replaces the sink (tests); `sink` tunes it.
  */
 export function createLogger(options: { name: string; level: string; pretty?: boolean; destination?: DestinationStream; sink?: LogSinkOptions }): Logger {
+  if (options.pretty && !prettyInstalled()) {
+    const logger = createLogger({ ...options, pretty: false });
+    logger.warn('logging.pretty is on but pino-pretty (a development dependency) is not installed; logging JSON');
+    return logger;
+  }
   const sink = options.pretty || options.destination ? undefined : createLogSink(options.sink);
   const logger = pino({
     name: options.name,

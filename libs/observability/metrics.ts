@@ -11,7 +11,9 @@ import { createRouteHistogram } from './route-histogram.js';
 export function createMetrics(program: 'edge' | 'micro') {
   const registry = new Registry();
   registry.setDefaultLabels({ program });
-  collectDefaultMetrics({ register: registry, prefix: 'phantom_process_' });
+  // standard names (process_cpu_user_seconds_total, nodejs_eventloop_lag_seconds, …) so stock Node.js
+  // dashboards and alerts find them; the `program` label tells the two programs apart
+  collectDefaultMetrics({ register: registry });
   // hot-path updates are plain increments, folded into the registry at scrape time
   interface Count { route: string; status: string; count: number; reported: number }
   const requestCounts = new Map<string, Map<number, Count>>();

@@ -35,6 +35,10 @@ options of edge and micro:
   --help, --version
 `;
 
+function installed(name: string): boolean {
+  try { import.meta.resolve(name); return true; } catch { return false; }
+}
+
 const [command] = process.argv.slice(2);
 if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
   process.stdout.write(HELP);
@@ -44,7 +48,13 @@ if (command === undefined || command === '--help' || command === '-h' || command
 } else if (PROGRAMS[command]) {
   // the program reads its own options from argv, as if started directly
   process.argv.splice(2, 1);
-  await import(PROGRAMS[command]!);
+  if ((command === 'dev-as' || command === 'demo') && !installed('oidc-provider')) {
+    // a production install (npm ci --omit=dev, the container image) leaves the development AS out
+    process.stderr.write(`phantom ${command}: the development Authorization Server needs oidc-provider, a development dependency that this production install leaves out; run \`npm install\` (without --omit=dev) in a source checkout, or build the image's "dev" target.\n`);
+    process.exitCode = 2;
+  } else {
+    await import(PROGRAMS[command]!);
+  }
 } else {
   process.stderr.write(`phantom: unknown command "${command}"\n\n${HELP}`);
   process.exitCode = 2;

@@ -1,6 +1,7 @@
 /**
  * Development Authorization Server process.
- *   node dist/apps/dev-as/src/main.js [--port 4000] [--host 127.0.0.1] [--introspection-delay-ms 0]
+ *   node dist/apps/dev-as/src/main.js [--port 4000] [--host 127.0.0.1] [--issuer http://dev-as:4000] [--introspection-delay-ms 0]
+ * (--issuer: the URL others reach it at, when that is not http://host:port, e.g. in compose)
  * Serves oidc-provider plus GET /_dev/stats (introspection calls counted here,
  * so tests and benchmarks can assert how often the edge asked).
  */
@@ -13,6 +14,7 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.DEV_AS_PORT ?? '4000' },
     host: { type: 'string', default: '127.0.0.1' },
+    issuer: { type: 'string' },
     'private-key-jwt-client': { type: 'string', multiple: true },
     'jwt-introspection': { type: 'boolean', default: false },
     /** holds every introspection answer this long (tests: a request still waiting for its introspection) */
@@ -44,7 +46,7 @@ const server = createServer((req, res) => {
 
 server.listen(Number(values.port), values.host, async () => {
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://${values.host}:${port}`;
+  const issuer = values.issuer ?? `http://${values.host}:${port}`;
   // --private-key-jwt-client id=<JWKS JSON>: a client that authenticates with private_key_jwt
   const privateKeyJwtClients = Object.fromEntries((values['private-key-jwt-client'] ?? []).map((arg) => {
     const eq = arg.indexOf('=');
@@ -52,7 +54,7 @@ server.listen(Number(values.port), values.host, async () => {
   }));
   const provider = await createDevProvider({ issuer, privateKeyJwtClients, jwtIntrospection: values['jwt-introspection'] });
   handler = provider.callback();
-  process.stdout.write(JSON.stringify({ ready: true, program: 'dev-as', url: issuer }) + '\n');
+  process.stdout.write(JSON.stringify({ ready: true, program: 'dev-as', url: `http://${values.host}:${port}`, issuer }) + '\n');
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
