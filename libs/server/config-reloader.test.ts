@@ -26,9 +26,9 @@ test('one reload per change: a file edit announced by SIGHUP and seen by the fil
 
   writeFileSync(file, 'routes: [] # edited, and longer\n');
   process.kill(process.pid, 'SIGHUP');
-  await until(() => applied === 1, 'the SIGHUP reload');
-  // the file watch sees the same edit afterwards, and does nothing with it
-  await until(() => lines.some((l) => l.includes('"trigger":"file changed"') && l.includes('nothing to do')), 'the file watch');
+  await until(() => applied === 1, 'the first reload');
+  // whichever comes second (the file watch or the signal, in either order on a busy machine) sees the same edit and does nothing with it
+  await until(() => lines.some((l) => l.includes('nothing to do')), 'the second trigger');
   assert.equal(applied, 1);
 
   // an explicit SIGHUP later, with the file unchanged, still reloads (key files may have changed)
