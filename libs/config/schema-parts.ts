@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serverTlsSchema, upstreamTlsSchema } from './tls-schema.js';
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: (issue) => (issue.code === 'invalid_format' ? 'expected an http(s) URL' : undefined) });
 
@@ -28,6 +29,8 @@ export const serverSchema = z.strictObject({
   headersTimeoutMs: z.number().int().positive().default(10_000),
   /** on SIGTERM/SIGINT, how long in-flight requests may take to finish */
   drainTimeoutMs: z.number().int().nonnegative().default(10_000),
+  /** serve HTTPS: certificates (SNI), TLS floor, optional client certificates (see "TLS and proof of possession") */
+  tls: serverTlsSchema.optional(),
 });
 
 /** the admin listener: /healthz, /readyz, /metrics, /version (keep it off the public interface) */
@@ -42,6 +45,8 @@ export const upstreamSchema = z.strictObject({
   /** time until the upstream's response headers arrive; longer → 504 */
   responseTimeoutMs: z.number().int().positive().default(30_000),
   maxSockets: z.number().int().positive().default(256),
+  /** for https upstreams: CA, client certificate (mutual TLS), expected name */
+  tls: upstreamTlsSchema.optional(),
 });
 
 /**

@@ -1,9 +1,12 @@
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
-import { GatewayError, toErrorResponse } from '../errors/index.js';
+import { GatewayError, toErrorResponse, writeError } from '../errors/index.js';
+import type { TlsListener } from '../tls/index.js';
 
 export interface ServerOptions {
   host: string;
@@ -12,6 +15,8 @@ export interface ServerOptions {
   keepAliveTimeoutMs: number;
   headersTimeoutMs: number;
   realm: string;
+  /** serve HTTPS with these certificates (libs/tls) */
+  tlsListener?: TlsListener | undefined;
 }
 
 export interface RunningServer {
@@ -42,10 +47,16 @@ function writeRawError(socket: Socket, error: GatewayError, realm: string): void
 export function startServer(app: Hono<any>, options: ServerOptions, logger: Logger, dataPath?: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<RunningServer> {
   let honoListener = getRequestListener(app.fetch, { autoCleanupIncoming: false });
   let handle = dataPath;
-  const server = createServer(
-    { maxHeaderSize: options.maxHeaderBytes, keepAliveTimeout: options.keepAliveTimeoutMs, headersTimeout: options.headersTimeoutMs, requestTimeout: 0 },
-    (req, res) => { if (!handle?.(req, res)) void honoListener(req, res); },
-  );
+  const httpOptions = { maxHeaderSize: options.maxHeaderBytes, keepAliveTimeout: options.keepAliveTimeoutMs, headersTimeout: options.headersTimeoutMs, requestTimeout: 0 };
+  const tls = options.tlsListener;
+  const peerAllowed = tls?.peerAllowed;
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    // mutual TLS with an allow-list: a client certificate without an allowed identity is refused before any token work
+    if (peerAllowed && !peerAllowed(req.socket as TLSSocket)) { writeError(res, new GatewayError('peer_not_allowed', undefined, { reason: 'client_certificate' }), options.realm, { connection: 'close' }); return; }
+    if (!handle?.(req, res)) void honoListener(req, res);
+  };
+  const server: Server = tls ? createHttpsServer({ ...httpOptions, ...tls.serverOptions }, listener) : createServer(httpOptions, listener);
+  if (tls) tls.attach(server as import('node:https').Server);
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable || (err.code === 'ECONNRESET')) { socket.destroy(); return; }
@@ -62,7 +73,7 @@ export function startServer(app: Hono<any>, options: ServerOptions, logger: Logg
       server.off('error', reject);
       const { port, address } = server.address() as AddressInfo;
       const host = address.includes(':') ? `[${address}]` : address;
-      const url = `http://${host}:${port}`;
+      const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
       resolve({
         server, url,
         swap(nextApp, nextDataPath) {

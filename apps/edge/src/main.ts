@@ -8,6 +8,7 @@ import { edgeConfigSchema, loadConfig, ConfigError } from '../../../libs/config/
 import { createLogger, createMetrics } from '../../../libs/observability/index.js';
 import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
 import { createAsClient, createIntrospectionCache } from '../../../libs/introspection/index.js';
+import { createTlsListener, describeCertificates, serveTls } from '../../../libs/tls/index.js';
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
 import { createEdgeApp } from './app.js';
 import { buildMinter, restartOnlyChanges } from './build-minter.js';
@@ -17,6 +18,7 @@ runMain('phantom edge', async () => {
   if (!values.config) throw new ConfigError('(command line)', ['--config <file> is required']);
   const file = values.config;
   let config = loadConfig(file, edgeConfigSchema, process.env);
+  const tls = config.server.tls && createTlsListener(config.server.tls, file);
   const logger = createLogger({ name: 'edge', level: config.logging.level, pretty: config.logging.pretty });
 
   const keys = createKeyring(await loadSigningKeys({ configFile: file, keys: config.keys.signing, generate: config.keys.generate, algorithm: config.minting.algorithm }));
@@ -40,6 +42,7 @@ runMain('phantom edge', async () => {
         throw new ConfigError(file, [`authorizationServer.issuer: discovery at ${as.issuer} failed (${causeOf(err)})`]);
       });
     }
+    if (tls) process.stdout.write(describeCertificates(tls.certificates).lines.map((l) => `${l}\n`).join(''));
     process.stdout.write(`${file}: configuration OK${values.online ? '; the authorization server answers discovery' : ''}\n`);
     return;
   }
@@ -76,7 +79,7 @@ runMain('phantom edge', async () => {
   let draining = false;
   const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience };
   let edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance });
-  const running = await startServer(edge.app, { ...config.server, realm: config.realm }, logger, edge.handle);
+  const running = await startServer(edge.app, { ...config.server, realm: config.realm, tlsListener: tls }, logger, edge.handle);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('edge'),
     checks: () => ({ authorizationServerDiscovered: asClient.discovered, notDraining: !draining }),
@@ -85,6 +88,7 @@ runMain('phantom edge', async () => {
 
   // a changed file or SIGHUP: new routes, scopes, audiences, minting settings and signing keys,
   // without dropping a request (requests already in flight finish on the previous pipeline)
+  const stopTls = serveTls(tls, logger, metrics.registry, config.server.tls?.watchIntervalMs ?? 1000);
   const stopWatching = watchConfig({
     file, logger,
     apply: async () => {
@@ -106,6 +110,7 @@ runMain('phantom edge', async () => {
   handleSignals(logger, async () => {
     draining = true;
     stopWatching();
+    stopTls();
     await running.close(config.server.drainTimeoutMs);
     await edge.close();
     admin?.server.close();

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, microConfigSchema } from '../../../libs/config
 import { createLogger, createMetrics } from '../../../libs/observability/index.js';
 import { loadDecryptionKey } from '../../../libs/keys/index.js';
 import { createJwksCache, createVerifier } from '../../../libs/verification/index.js';
+import { createTlsListener, describeCertificates, serveTls } from '../../../libs/tls/index.js';
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
 import { createMicroApp } from './app.js';
 import { buildThrottle, restartOnlyChanges } from './build-throttle.js';
@@ -17,6 +18,7 @@ runMain('phantom micro', async () => {
   if (!values.config) throw new ConfigError('(command line)', ['--config <file> is required']);
   const file = values.config;
   let config = loadConfig(file, microConfigSchema, process.env);
+  const tls = config.server.tls && createTlsListener(config.server.tls, file);
   const decryption = config.encryption
     ? await loadDecryptionKey(config.encryption.keyFile, config.encryption.alg, { field: 'encryption.keyFile', configFile: file })
     : undefined;
@@ -27,6 +29,7 @@ runMain('phantom micro', async () => {
         throw new ConfigError(file, [`jwks.url: ${config.jwks.url} did not answer (${reply instanceof Error ? String((reply.cause as Error)?.message ?? reply.message) : `HTTP ${reply.status}`})`]);
       }
     }
+    if (tls) process.stdout.write(describeCertificates(tls.certificates).lines.map((l) => `${l}\n`).join(''));
     process.stdout.write(`${file}: configuration OK${values.online ? '; the JWKS endpoint answers' : ''}\n`);
     return;
   }
@@ -61,7 +64,7 @@ runMain('phantom micro', async () => {
   let draining = false;
   const encryptionJwk = config.encryption?.publish ? decryption?.publicJwk : undefined;
   let micro = createMicroApp({ config, logger, metrics, verifier, throttle, encryptionJwk });
-  const running = await startServer(micro.app, { ...config.server, realm: config.realm }, logger, micro.handle);
+  const running = await startServer(micro.app, { ...config.server, realm: config.realm, tlsListener: tls }, logger, micro.handle);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('micro'),
     checks: () => ({ jwksLoaded: jwks.ready, notDraining: !draining }),
@@ -69,6 +72,7 @@ runMain('phantom micro', async () => {
   logger.info({ url: running.url, admin: admin?.url, audience: config.audience, backend: config.backend }, 'listening');
 
   // a changed file or SIGHUP: new routes, scopes, limits, claim headers, without dropping a request
+  const stopTls = serveTls(tls, logger, metrics.registry, config.server.tls?.watchIntervalMs ?? 1000);
   const stopWatching = watchConfig({
     file, logger,
     apply: async () => {
@@ -87,6 +91,7 @@ runMain('phantom micro', async () => {
   handleSignals(logger, async () => {
     draining = true;
     stopWatching();
+    stopTls();
     jwks.stop();
     await running.close(config.server.drainTimeoutMs);
     await throttle.close();

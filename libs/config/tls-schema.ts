@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/** one certificate of a TLS listener: PEM certificate (chain) + key files, or a PKCS#12 bundle */
+const certificate = z.strictObject({
+  /** PEM certificate, optionally followed by its intermediate chain */
+  certFile: z.string().min(1).optional(),
+  /** PEM private key (PKCS#8 or traditional) */
+  keyFile: z.string().min(1).optional(),
+  /** a PKCS#12 (.p12/.pfx) bundle holding the key and the certificate chain */
+  pfxFile: z.string().min(1).optional(),
+  /** passphrase of the key or the PKCS#12 bundle (use ${VAR}) */
+  passphrase: z.string().optional(),
+  /** SNI names this certificate serves (`*.example.com` matches one label); default: the certificate's DNS names */
+  serverNames: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+$/, 'expected a host name, optionally starting with "*."')).optional(),
+  /** served when the client sends no SNI name or one no certificate matches; default: the first certificate */
+  default: z.boolean().default(false),
+}).superRefine((c, ctx) => {
+  const pem = c.certFile !== undefined || c.keyFile !== undefined;
+  if (pem === (c.pfxFile !== undefined)) ctx.addIssue({ code: 'custom', message: 'give either certFile and keyFile, or pfxFile' });
+  else if (pem && (c.certFile === undefined || c.keyFile === undefined)) ctx.addIssue({ code: 'custom', message: 'certFile and keyFile go together' });
+});
+
+/** requiring a client certificate (mutual TLS) on a listener */
+const clientAuth = z.strictObject({
+  /** PEM file of the CA(s) a client certificate must chain to */
+  caFile: z.string().min(1),
+  /** without a valid client certificate the handshake fails; false: a client may come without one (then the allow-list refuses it) */
+  required: z.boolean().default(true),
+  /** when any list is given, the certificate's identity must appear in one of them, or the request gets 403 before any token work */
+  allow: z.strictObject({
+    /** subject common names */
+    subjects: z.array(z.string().min(1)).default([]),
+    /** subjectAltName DNS names */
+    dns: z.array(z.string().min(1)).default([]),
+    /** subjectAltName URIs, e.g. spiffe://example.org/edge */
+    uris: z.array(z.string().min(1)).default([]),
+  }).prefault({}),
+});
+
+export const serverTlsSchema = z.strictObject({
+  certificates: z.array(certificate).min(1),
+  minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+  /** OpenSSL cipher list for TLS 1.2; default: Node's secure default list */
+  ciphers: z.string().min(1).optional(),
+  clientAuth: clientAuth.optional(),
+  /** how often certificate files are checked for changes (SIGHUP re-reads them at once) */
+  watchIntervalMs: z.number().int().positive().default(1000),
+}).superRefine((tls, ctx) => {
+  if (tls.certificates.filter((c) => c.default).length > 1) ctx.addIssue({ code: 'custom', path: ['certificates'], message: 'at most one certificate can be the default' });
+});
+
+/** TLS towards an https upstream (mutual TLS when a client certificate is given) */
+export const upstreamTlsSchema = z.strictObject({
+  /** PEM file of the CA(s) the upstream's server certificate must chain to; default: the system's CAs */
+  caFile: z.string().min(1).optional(),
+  /** client certificate presented to the upstream (PEM), with keyFile */
+  certFile: z.string().min(1).optional(),
+  keyFile: z.string().min(1).optional(),
+  passphrase: z.string().optional(),
+  /** the name the upstream's certificate must carry, when it differs from the URL's host */
+  serverName: z.string().min(1).optional(),
+}).refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile go together' });
+
+export type ServerTlsConfig = z.output<typeof serverTlsSchema>;
+export type UpstreamTlsConfig = z.output<typeof upstreamTlsSchema>;
