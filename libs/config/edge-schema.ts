@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { upstreamTlsSchema } from './tls-schema.js';
 import { adminSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
 
 const authorizationServer = z.strictObject({
@@ -82,6 +83,8 @@ export const edgeConfigSchema = z.strictObject({
     ...routeBase,
     /** the micro gateway that serves this route */
     upstream: httpUrl,
+    /** TLS towards this route's https upstream; default: upstream.tls */
+    upstreamTls: upstreamTlsSchema.optional(),
     audience: z.string().min(1),
     stripPrefix: z.boolean().default(false),
   })).min(1),

@@ -2,12 +2,16 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { Pool } from 'undici';
 import { GatewayError } from '../errors/index.js';
 import { HOP_BY_HOP, connectionScoped } from './hop-by-hop.js';
+import { upstreamTlsError, upstreamTlsOptions } from './upstream-tls.js';
+import type { UpstreamTlsConfig } from '../config/tls-schema.js';
 
 export interface UpstreamOptions {
   connectTimeoutMs: number;
   /** until the response headers arrive, and the longest pause inside a response body */
   responseTimeoutMs: number;
   maxSockets: number;
+  /** for an https origin: CA, client certificate, expected name (libs/proxy/upstream-tls.ts) */
+  tls?: UpstreamTlsConfig | undefined;
 }
 
 export interface ForwardTarget {
@@ -35,8 +39,10 @@ export interface Upstream {
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
-function toGatewayError(err: Error & { code?: string }): GatewayError {
+function toGatewayError(err: Error & { code?: string }, https: boolean): GatewayError {
   const code = err.code ?? 'error';
+  const tls = https ? upstreamTlsError(err) : undefined;
+  if (tls) return tls;
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new GatewayError('upstream_timeout', undefined, { reason: 'response_timeout', cause: err });
   }
@@ -66,14 +72,15 @@ function responseHeaders(upstream: Record<string, string | string[] | undefined>
  */
 export function createUpstream(origin: string, options: UpstreamOptions): Upstream {
   const url = new URL(origin);
-  if (url.protocol !== 'http:') throw new TypeError(`only http upstreams are supported, got ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`only http and https upstreams are supported, got ${url.protocol}`);
   const pool = new Pool(url.origin, {
     connections: options.maxSockets,
     pipelining: 1,
-    connect: { timeout: options.connectTimeoutMs },
+    connect: url.protocol === 'https:' ? { timeout: options.connectTimeoutMs, ...upstreamTlsOptions(options.tls) } : { timeout: options.connectTimeoutMs },
     headersTimeout: options.responseTimeoutMs,
     bodyTimeout: options.responseTimeoutMs,
   });
+  const https = url.protocol === 'https:';
   const basePath = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
 
   function attempt(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, onError: (err: GatewayError) => void, retriesLeft: number, body: IncomingMessage | null): void {
@@ -93,7 +100,7 @@ export function createUpstream(origin: string, options: UpstreamOptions): Upstre
           attempt(req, res, target, onError, retriesLeft - 1, body);
           return;
         }
-        onError(toGatewayError(err));
+        onError(toGatewayError(err, https));
       },
     );
   }

@@ -38,8 +38,10 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
   const now = deps.now ?? Date.now;
   const upstreams = new Map<string, Upstream>();
   const routes = createRouteTable<Route>(config.routes.map((route) => {
-    let upstream = upstreams.get(route.upstream);
-    if (!upstream) upstreams.set(route.upstream, upstream = createUpstream(route.upstream, config.upstream));
+    const tls = route.upstreamTls ?? config.upstream.tls;
+    const key = tls ? `${route.upstream} ${JSON.stringify(tls)}` : route.upstream;
+    let upstream = upstreams.get(key);
+    if (!upstream) upstreams.set(key, upstream = createUpstream(route.upstream, { ...config.upstream, tls }));
     return { ...route, upstream };
   }));
   const policy = headerPolicy(['authorization', ...config.stripHeaders], config.server.trustedProxies);
