@@ -88,6 +88,11 @@ export const edgeConfigSchema = z.strictObject({
     audience: z.string().min(1),
     stripPrefix: z.boolean().default(false),
   })).min(1),
+  /** sender-constrained tokens (RFC 8705 certificate-bound, RFC 9449 DPoP); see "TLS and proof of possession" */
+  proofOfPossession: z.strictObject({
+    /** a TLS-terminating proxy in server.trustedProxies forwards the client certificate in this header (RFC 9440 Client-Cert, or URL-encoded PEM) */
+    forwardedCertificateHeader: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name').optional(),
+  }).prefault({}),
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,
   logging: loggingSchema.prefault({}),

@@ -51,6 +51,8 @@ export const microConfigSchema = z.strictObject({
   routes: z.array(z.strictObject({
     ...routeBase,
     stripPrefix: z.boolean().default(false),
+    /** only JWTs for which the edge checked a proof of possession (mTLS-bound or DPoP token); others get 403 */
+    requireSenderConstraint: z.boolean().default(false),
     /** e.g. perClient: { limit: 20, per: 1s } — client = client_id, else sub */
     rateLimit: z.strictObject({ perClient: rate.optional(), perRoute: rate.optional() }).optional(),
     /** protects the backend: requests in flight, a bounded queue, a maximum wait */

@@ -22,8 +22,8 @@ const certificate = z.strictObject({
 
 /** requiring a client certificate (mutual TLS) on a listener */
 const clientAuth = z.strictObject({
-  /** PEM file of the CA(s) a client certificate must chain to */
-  caFile: z.string().min(1),
+  /** PEM file of the CA(s) a client certificate must chain to (optional with required: false, e.g. for self-signed certificates bound to tokens) */
+  caFile: z.string().min(1).optional(),
   /** without a valid client certificate the handshake fails; false: a client may come without one (then the allow-list refuses it) */
   required: z.boolean().default(true),
   /** when any list is given, the certificate's identity must appear in one of them, or the request gets 403 before any token work */
@@ -35,7 +35,7 @@ const clientAuth = z.strictObject({
     /** subjectAltName URIs, e.g. spiffe://example.org/edge */
     uris: z.array(z.string().min(1)).default([]),
   }).prefault({}),
-});
+}).refine((c) => !c.required || c.caFile !== undefined, { path: ['caFile'], message: 'required when client certificates are required' });
 
 export const serverTlsSchema = z.strictObject({
   certificates: z.array(certificate).min(1),

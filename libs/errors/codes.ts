@@ -21,6 +21,7 @@ export const CODES = {
   invalid_token: { status: 401, bearer: 'invalid_token', description: 'the access token is invalid' },
   insufficient_scope: { status: 403, bearer: 'insufficient_scope', description: 'the access token lacks a required scope' },
   peer_not_allowed: { status: 403, description: 'the client certificate does not carry an allowed identity' },
+  sender_constraint_required: { status: 403, description: 'this route requires a sender-constrained (mTLS-bound or DPoP) access token' },
   not_found: { status: 404, description: 'no route matches this request' },
   method_not_allowed: { status: 405, description: 'the route does not allow this method' },
   rate_limited: { status: 429, description: 'rate limit exceeded' },

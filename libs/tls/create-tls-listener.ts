@@ -30,7 +30,7 @@ export function createTlsListener(tls: ServerTlsConfig, configFile: string): Tls
   let sni = createSniSelector(certificates);
   let server: HttpsServer | undefined;
   const files = tls.certificates.flatMap((c) => [c.certFile, c.keyFile, c.pfxFile].filter((f): f is string => f !== undefined));
-  if (tls.clientAuth) files.push(tls.clientAuth.caFile);
+  if (tls.clientAuth?.caFile) files.push(tls.clientAuth.caFile);
   const serverOptions: HttpsServerOptions = {
     ...sni.defaultCertificate.options,
     SNICallback: (name, cb) => cb(null, sni.select(name)),

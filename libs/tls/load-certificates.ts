@@ -37,7 +37,7 @@ export function dnsNames(cert: X509Certificate): string[] {
 export function protocolOptions(tls: ServerTlsConfig, configFile: string): SecureContextOptions {
   const options: SecureContextOptions = { minVersion: tls.minVersion, honorCipherOrder: true };
   if (tls.ciphers) options.ciphers = tls.ciphers;
-  if (tls.clientAuth) options.ca = read(tls.clientAuth.caFile, 'server.tls.clientAuth.caFile', configFile);
+  if (tls.clientAuth?.caFile) options.ca = read(tls.clientAuth.caFile, 'server.tls.clientAuth.caFile', configFile);
   return options;
 }
 

@@ -14,12 +14,12 @@ export interface TlsClient {
 }
 
 /** One HTTPS request over a real TLS connection; `agent` reuses connections (keep-alive), else a new handshake. */
-export function sendTls(url: string, client: TlsClient, options: { method?: string; headers?: Record<string, string>; agent?: Agent } = {}): Promise<Reply & { peer: PeerCertificate }> {
+export function sendTls(url: string, client: TlsClient, options: { method?: string; headers?: Record<string, string>; agent?: Agent; localAddress?: string } = {}): Promise<Reply & { peer: PeerCertificate }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const req = request({
       host: target.hostname, port: target.port, path: target.pathname + target.search, method: options.method ?? 'GET',
-      headers: options.headers, agent: options.agent ?? false,
+      headers: options.headers, agent: options.agent ?? false, ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       ca: readFileSync(client.ca), servername: client.servername ?? target.hostname,
       ...(client.cert ? { cert: readFileSync(client.cert), key: readFileSync(client.key!) } : {}),
     }, (res) => {

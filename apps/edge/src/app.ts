@@ -10,6 +10,7 @@ import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../..
 import { createUpstream, forwardHeaders, headerPolicy, type Upstream } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
+import { createCertificateBinding } from '../../../libs/pop/index.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -44,7 +45,8 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
     if (!upstream) upstreams.set(key, upstream = createUpstream(route.upstream, { ...config.upstream, tls }));
     return { ...route, upstream };
   }));
-  const policy = headerPolicy(['authorization', ...config.stripHeaders], config.server.trustedProxies);
+  const binding = createCertificateBinding({ forwardedHeader: config.proofOfPossession.forwardedCertificateHeader, trustedPeers: config.server.trustedProxies });
+  const policy = headerPolicy(['authorization', ...config.stripHeaders, ...(binding.header ? [binding.header] : [])], config.server.trustedProxies);
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
   const grantedScopes = new WeakMap<IntrospectionResponse, Set<string>>();
   const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.keys.jwksMaxAgeSeconds}` };
@@ -64,6 +66,7 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
     const { result } = looked;
     record.cache = looked.outcome;
     acceptToken(result, deps.acceptance, now() / 1000);
+    binding.check(req, result.cnf); // RFC 8705 §3 / RFC 9449: a bound token without its proof is 401, never a bearer token
     if (typeof result.client_id === 'string') record.clientId = result.client_id;
     if (typeof result.sub === 'string') record.sub = result.sub;
     let granted = grantedScopes.get(result);

@@ -8,6 +8,7 @@ import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../..
 import { createUpstream, forwardHeaders, headerPolicy } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
+import { requireSenderConstraint } from '../../../libs/pop/index.js';
 import type { Admission, createThrottle } from '../../../libs/throttle/index.js';
 
 type Throttle = ReturnType<typeof createThrottle>;
@@ -50,6 +51,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
     let granted = grantedScopes.get(claims);
     if (!granted) grantedScopes.set(claims, granted = scopeSet(claims.scope));
     requireScopes(granted, route);
+    if (route.requireSenderConstraint) requireSenderConstraint(claims);
     const admission = deps.throttle.admit(route.name, record.clientId ?? record.sub ?? 'anonymous');
     if (admission instanceof Promise) return admission.then((a) => forward(req, res, record, route, verified, a));
     forward(req, res, record, route, verified, admission);
