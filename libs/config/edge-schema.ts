@@ -92,6 +92,19 @@ export const edgeConfigSchema = z.strictObject({
   proofOfPossession: z.strictObject({
     /** a TLS-terminating proxy in server.trustedProxies forwards the client certificate in this header (RFC 9440 Client-Cert, or URL-encoded PEM) */
     forwardedCertificateHeader: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name').optional(),
+    /** RFC 9449: accept `Authorization: DPoP <token>` with a `DPoP` proof (a DPoP-bound token is refused as Bearer either way) */
+    dpop: z.strictObject({
+      enabled: z.boolean().default(false),
+      algorithms: z.array(z.enum(['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'])).min(1).default(['ES256', 'EdDSA', 'PS256', 'RS256']),
+      /** a proof's iat may be this far from now, either way; proofs' jti are remembered this long */
+      iatWindowSeconds: z.number().int().positive().max(600).default(60),
+      replayCacheMaxEntries: z.number().int().positive().default(100_000),
+      /** require a server nonce (401 use_dpop_nonce with DPoP-Nonce) */
+      requireNonce: z.boolean().default(false),
+      /** HMAC secret of the nonces, shared by every edge instance (use ${VAR}); default: random per process */
+      nonceSecret: z.string().min(16).optional(),
+      nonceLifetimeSeconds: z.number().int().positive().default(300),
+    }).prefault({}),
   }).prefault({}),
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,

@@ -67,8 +67,8 @@ export function createCertificateBinding(options: CertificateBindingOptions) {
      * never downgraded to a bearer token.
      */
     check(req: IncomingMessage, cnf: unknown, dpopJkt?: string): 'mtls' | 'dpop' | undefined {
-      if (!cnf || typeof cnf !== 'object') return undefined;
-      const { 'x5t#S256': x5t, jkt } = cnf as Record<string, unknown>;
+      const { 'x5t#S256': x5t, jkt } = (cnf && typeof cnf === 'object' ? cnf : {}) as Record<string, unknown>;
+      if (dpopJkt !== undefined && jkt === undefined) throw new GatewayError('invalid_token', 'the access token is not DPoP-bound: present it as a Bearer token', { reason: 'dpop_unbound_token' });
       if (jkt !== undefined) {
         if (dpopJkt === undefined) throw new GatewayError('invalid_token', 'the access token is DPoP-bound: present it with a DPoP proof', { reason: 'dpop_bound_as_bearer' });
         if (dpopJkt !== jkt) throw new GatewayError('invalid_token', 'the DPoP proof is signed by another key than the one the access token is bound to', { reason: 'dpop_key_mismatch' });

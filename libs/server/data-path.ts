@@ -10,6 +10,8 @@ export interface DataPathOptions<R extends RouteMatchSpec, F> {
   maxTokenLength: number;
   /** paths left to the Hono app (well-known endpoints) */
   passThrough?: (url: string) => boolean;
+  /** the access token of a request (default: `Authorization: Bearer`, RFC 6750); throws the refusal */
+  credential?(req: IncomingMessage): string;
   /** what the token stands for (introspection, verification): synchronous from a cache, a promise otherwise */
   lookup(token: string): F | Promise<F>;
   /** the program's own steps once the route and the token's facts are known */
@@ -33,7 +35,7 @@ export function createDataPath<R extends RouteMatchSpec, F>(options: DataPathOpt
       checkRequestPath(record.path);
       const route = routes.match(req.headers.host, record.path, record.method);
       record.route = route.name;
-      const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), options.maxTokenLength);
+      const token = options.credential ? options.credential(req) : parseBearer(headerValues(req.rawHeaders, 'authorization'), options.maxTokenLength);
       const facts = options.lookup(token);
       const done = facts instanceof Promise
         ? facts.then((f) => options.authorize(req, res, record, route, f))

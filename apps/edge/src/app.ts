@@ -11,6 +11,9 @@ import { createUpstream, forwardHeaders, headerPolicy, type Upstream } from '../
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
 import { createCertificateBinding } from '../../../libs/pop/index.js';
+import { normaliseHtu, parseAuthorization, type DpopVerifier } from '../../../libs/dpop/index.js';
+import { headerValues } from '../../../libs/bearer/parse-bearer.js';
+import { remoteAddress } from '../../../libs/proxy/index.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -20,6 +23,8 @@ export interface EdgeDeps {
   acceptance: AcceptanceRules;
   minter: Minter;
   keys: Keyring;
+  /** RFC 9449 proofs (kept across reloads: its replay cache must survive them) */
+  dpop?: DpopVerifier | undefined;
   now?: () => number;
 }
 
@@ -46,7 +51,7 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
     return { ...route, upstream };
   }));
   const binding = createCertificateBinding({ forwardedHeader: config.proofOfPossession.forwardedCertificateHeader, trustedPeers: config.server.trustedProxies });
-  const policy = headerPolicy(['authorization', ...config.stripHeaders, ...(binding.header ? [binding.header] : [])], config.server.trustedProxies);
+  const policy = headerPolicy(['authorization', 'dpop', ...config.stripHeaders, ...(binding.header ? [binding.header] : [])], config.server.trustedProxies);
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
   const grantedScopes = new WeakMap<IntrospectionResponse, Set<string>>();
   const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.keys.jwksMaxAgeSeconds}` };
@@ -62,11 +67,30 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
     }, (err) => lifecycle.fail(res, record, err));
   }
 
+  const dpopRequests = new WeakSet<IncomingMessage>();
+  const trustedProxies = new Set(config.server.trustedProxies);
+  /** the URL a DPoP proof's htu must name: this listener's scheme (or a trusted proxy's), the Host, the canonical path */
+  function htuOf(req: IncomingMessage, path: string): string {
+    const q = path.indexOf('?');
+    const forwardedProto = trustedProxies.has(remoteAddress(req)) ? req.headers['x-forwarded-proto'] : undefined;
+    const scheme = config.server.tls ? 'https' : forwardedProto === 'https' ? 'https' : 'http';
+    return normaliseHtu(`${scheme}://${req.headers.host ?? ''}${q === -1 ? path : path.slice(0, q)}`) ?? '';
+  }
+
   function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection): void | Promise<void> {
     const { result } = looked;
     record.cache = looked.outcome;
     acceptToken(result, deps.acceptance, now() / 1000);
-    binding.check(req, result.cnf); // RFC 8705 §3 / RFC 9449: a bound token without its proof is 401, never a bearer token
+    if (deps.dpop && dpopRequests.has(req)) {
+      return deps.dpop.verify({ proofs: headerValues(req.rawHeaders, 'dpop'), method: record.method, htu: htuOf(req, record.path), ath: looked.hash })
+        .then((jkt) => authorized(req, res, record, route, looked, jkt));
+    }
+    return authorized(req, res, record, route, looked, undefined);
+  }
+
+  function authorized(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection, dpopJkt: string | undefined): void | Promise<void> {
+    const { result } = looked;
+    binding.check(req, result.cnf, dpopJkt); // RFC 8705 §3 / RFC 9449: a bound token without its proof is 401, never a bearer token
     if (typeof result.client_id === 'string') record.clientId = result.client_id;
     if (typeof result.sub === 'string') record.sub = result.sub;
     let granted = grantedScopes.get(result);
@@ -80,6 +104,11 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
   /** route → bearer → introspection (cached) (createDataPath) → acceptance → scopes → JWT (cached) → forward */
   const handle = createDataPath({
     lifecycle, routes, maxTokenLength: config.introspection.maxTokenLength,
+    credential(req) {
+      const { token, dpop } = parseAuthorization(headerValues(req.rawHeaders, 'authorization'), config.introspection.maxTokenLength, deps.dpop?.algs);
+      if (dpop) dpopRequests.add(req);
+      return token;
+    },
     passThrough: (url) => url === JWKS_PATH,
     lookup: (token) => introspection.lookup(token),
     authorize,

@@ -8,6 +8,7 @@ import { edgeConfigSchema, loadConfig, ConfigError } from '../../../libs/config/
 import { createLogger, createMetrics } from '../../../libs/observability/index.js';
 import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
 import { createAsClient, createIntrospectionCache } from '../../../libs/introspection/index.js';
+import { createDpopVerifier } from '../../../libs/dpop/index.js';
 import { createTlsListener, describeCertificates, serveTls } from '../../../libs/tls/index.js';
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
 import { createEdgeApp } from './app.js';
@@ -78,7 +79,9 @@ runMain('phantom edge', async () => {
 
   let draining = false;
   const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience };
-  let edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance });
+  const dpopConfig = config.proofOfPossession.dpop;
+  const dpop = dpopConfig.enabled ? createDpopVerifier(dpopConfig) : undefined;
+  let edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance, dpop });
   const running = await startServer(edge.app, { ...config.server, realm: config.realm, tlsListener: tls }, logger, edge.handle);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('edge'),
@@ -97,7 +100,7 @@ runMain('phantom edge', async () => {
       if (next.keys.signing.length > 0) {
         keys.replace(await loadSigningKeys({ configFile: file, keys: next.keys.signing, generate: false, algorithm: next.minting.algorithm }));
       }
-      const nextEdge = createEdgeApp({ config: next, logger, metrics, introspection, minter: buildMinter(next, file, keys, mintStats), keys, acceptance });
+      const nextEdge = createEdgeApp({ config: next, logger, metrics, introspection, minter: buildMinter(next, file, keys, mintStats), keys, acceptance, dpop });
       running.swap(nextEdge.app, nextEdge.handle);
       const previous = edge;
       edge = nextEdge;
