@@ -43,6 +43,8 @@ export const serverTlsSchema = z.strictObject({
   /** OpenSSL cipher list for TLS 1.2; default: Node's secure default list */
   ciphers: z.string().min(1).optional(),
   clientAuth: clientAuth.optional(),
+  /** also speak HTTP/2 to clients that offer it in ALPN (HTTP/1.1 stays for the others) */
+  http2: z.boolean().default(false),
   /** how often certificate files are checked for changes (SIGHUP re-reads them at once) */
   watchIntervalMs: z.number().int().positive().default(1000),
 }).superRefine((tls, ctx) => {

@@ -6,7 +6,7 @@ import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { GatewayError, toErrorResponse, writeError } from '../errors/index.js';
-import type { TlsListener } from '../tls/index.js';
+import { createH2Server, type TlsListener } from '../tls/index.js';
 
 export interface ServerOptions {
   host: string;
@@ -52,10 +52,11 @@ export function startServer(app: Hono<any>, options: ServerOptions, logger: Logg
   const peerAllowed = tls?.peerAllowed;
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     // mutual TLS with an allow-list: a client certificate without an allowed identity is refused before any token work
-    if (peerAllowed && !peerAllowed(req.socket as TLSSocket)) { writeError(res, new GatewayError('peer_not_allowed', undefined, { reason: 'client_certificate' }), options.realm, { connection: 'close' }); return; }
+    if (peerAllowed && !peerAllowed(req.socket as TLSSocket)) { writeError(res, new GatewayError('peer_not_allowed', undefined, { reason: 'client_certificate' }), options.realm, req.httpVersionMajor === 2 ? undefined : { connection: 'close' }); return; }
     if (!handle?.(req, res)) void honoListener(req, res);
   };
-  const server: Server = tls ? createHttpsServer({ ...httpOptions, ...tls.serverOptions }, listener) : createServer(httpOptions, listener);
+  const server: Server = tls?.http2 ? createH2Server({ ...tls.serverOptions, maxHeaderBytes: options.maxHeaderBytes }, listener)
+    : tls ? createHttpsServer({ ...httpOptions, ...tls.serverOptions }, listener) : createServer(httpOptions, listener);
   if (tls) tls.attach(server as import('node:https').Server);
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -87,7 +88,7 @@ export function startServer(app: Hono<any>, options: ServerOptions, logger: Logg
             server.close(() => { clearTimeout(force); done(); });
             server.closeIdleConnections();
             // connections that become idle after their in-flight request finishes are closed too
-            server.on('request', (_req: IncomingMessage, res) => res.setHeader('connection', 'close'));
+            server.on('request', (req: IncomingMessage, res) => { if (req.httpVersionMajor < 2) res.setHeader('connection', 'close'); });
           });
         },
       });

@@ -14,6 +14,8 @@ export interface TlsListener {
   readonly files: readonly string[];
   /** when client certificates have an allow-list: is this connection's peer allowed? */
   readonly peerAllowed: ((socket: TLSSocket) => boolean) | undefined;
+  /** HTTP/2 over ALPN next to HTTP/1.1 */
+  readonly http2: boolean;
   /** the server the listener serves on (for reloads) */
   attach(server: HttpsServer): void;
   /**
@@ -43,6 +45,7 @@ export function createTlsListener(tls: ServerTlsConfig, configFile: string): Tls
     serverOptions,
     get certificates() { return certificates; },
     files,
+    http2: tls.http2,
     peerAllowed: tls.clientAuth ? createPeerCheck(tls.clientAuth.allow) : undefined,
     attach(s) { server = s; },
     reload() {

@@ -6,3 +6,4 @@ export { describeCertificates, EXPIRY_WARNING_DAYS } from './describe-certificat
 export { registerCertificateExpiry } from './certificate-metric.js';
 export { createPeerCheck, peerIdentities, type PeerAllowList } from './peer-identity.js';
 export { serveTls } from './serve-tls.js';
+export { createH2Server } from './create-h2-server.js';
