@@ -89,19 +89,18 @@ test('the committed JSON Schemas are what the config schemas produce (run `npm r
 
 test('schema = code: what the programs cannot run is refused by the schema, in one line per problem', () => {
   const f = (text: string) => problems(() => loadConfig(write('s.yaml', text), edgeConfigSchema, { EDGE_SECRET: 'x' }));
-  assert.deepEqual(f(EDGE.replace('upstream: "http://micro:8081"', 'upstream: "https://micro:8443"')),
-    ['routes[0].upstream: https upstreams are not supported yet; use an http:// URL (TLS to upstreams is planned)']);
+  assert.deepEqual(f(EDGE.replace('upstream: "http://micro:8081"', 'upstream: "ftp://micro:8443"')), ['routes[0].upstream: expected an http(s) URL']);
   const twice = EDGE + '  - { name: orders, pathPrefix: /orders2, upstream: "http://micro:8081", audience: orders }\n';
   assert.deepEqual(f(twice), ['routes[1].name: route name "orders" is used twice']);
   const micro = { audience: 'orders', jwks: { url: 'http://edge/.well-known/jwks.json' }, verification: { issuer: 'http://edge' }, backend: 'http://b:1', routes: [{ name: 'r', pathPrefix: '/' }] };
-  assert.deepEqual(problems(() => parseConfig('m.yaml', { ...micro, backend: 'https://b:1' }, microConfigSchema)),
-    ['backend: https upstreams are not supported yet; use an http:// URL (TLS to upstreams is planned)']);
+  // https backends start (libs/proxy speaks TLS): the schema accepts them
+  assert.equal(parseConfig('m.yaml', { ...micro, backend: 'https://b:1' }, microConfigSchema).backend, 'https://b:1');
   assert.deepEqual(problems(() => parseConfig('m.yaml', { ...micro, routes: [{ name: 'r', pathPrefix: '/' }, { name: 'r', pathPrefix: '/x' }] }, microConfigSchema)),
     ['routes[1].name: route name "r" is used twice']);
   assert.deepEqual(problems(() => parseConfig('m.yaml', { ...micro, development: true }, microConfigSchema)), ['(top level): unknown key "development"']);
 });
 
-test('values a user sets have defaults in the schema (clock skew, recipient JWKS, published key max-age, Redis idle timeout)', () => {
+test('values a user sets have defaults in the schema (clock skew, recipient JWKS, published key max-age)', () => {
   const edge = loadConfig(write('d.yaml', EDGE.replace('orders: { scopes: [orders:read] }', 'orders: { scopes: [orders:read], encryption: { jwksUrl: "http://micro/.well-known/jwks.json" } }')), edgeConfigSchema, { EDGE_SECRET: 'x' });
   assert.equal(edge.introspection.clockSkewSeconds, 0);
   assert.equal(edge.audiences.orders!.encryption!.jwksTimeoutMs, 2000);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { upstreamTlsSchema } from './tls-schema.js';
 import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
 import { adminSchema, durationMs, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
 
@@ -120,11 +121,26 @@ export const edgeConfigSchema = z.strictObject({
   routes: z.array(z.strictObject({
     ...routeBase,
     upstream: upstreamUrl.describe('the micro gateway that serves this route'),
+    upstreamTls: upstreamTlsSchema.optional().describe('TLS towards this route\'s https upstream; default: upstream.tls'),
     audience: z.string().min(1).describe('the audience (declared under audiences) a JWT is minted for'),
     stripPrefix: z.boolean().default(false).describe('remove pathPrefix from the path sent upstream'),
     rateLimit: rateLimitSchema.optional().describe('per-client and per-route rate limits, checked before minting (see README, Throttling)'),
   })).min(1),
   throttle: z.strictObject(throttleSchema).prefault({}),
+  /** sender-constrained tokens (RFC 8705 certificate-bound, RFC 9449 DPoP); see "TLS and proof of possession" */
+  proofOfPossession: z.strictObject({
+    forwardedCertificateHeader: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name').optional().describe('a TLS-terminating proxy in server.trustedProxies forwards the client certificate in this header (RFC 9440 Client-Cert, or URL-encoded PEM)'),
+    /** RFC 9449: accept `Authorization: DPoP <token>` with a `DPoP` proof (a DPoP-bound token is refused as Bearer either way) */
+    dpop: z.strictObject({
+      enabled: z.boolean().default(false),
+      algorithms: z.array(z.enum(['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'])).min(1).default(['ES256', 'EdDSA', 'PS256', 'RS256']),
+      iatWindowSeconds: z.number().int().positive().max(600).default(60).describe('a proof\'s iat may be this far from now, either way; proofs\' jti are remembered this long'),
+      replayCacheMaxEntries: z.number().int().positive().default(100_000),
+      requireNonce: z.boolean().default(false).describe('require a server nonce (401 use_dpop_nonce with DPoP-Nonce)'),
+      nonceSecret: z.string().min(16).optional().describe('HMAC secret of the nonces, shared by every edge instance (use ${VAR}); default: random per process'),
+      nonceLifetimeSeconds: z.number().int().positive().default(300),
+    }).prefault({}),
+  }).prefault({}),
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,
   headers: headersSchema.prefault({}),

@@ -39,6 +39,7 @@ export const microConfigSchema = z.strictObject({
     ...routeBase,
     stripPrefix: z.boolean().default(false).describe('remove pathPrefix from the path sent to the backend'),
     rateLimit: rateLimitSchema.optional().describe('e.g. perClient: { limit: 20, per: 1s } — client = client_id, else sub (see README, Throttling)'),
+    requireSenderConstraint: z.boolean().default(false).describe('only JWTs for which the edge checked a proof of possession (mTLS-bound or DPoP token); others get 403'),
     /** protects the backend: requests in flight, a bounded queue, a maximum wait */
     concurrency: z.strictObject({
       max: z.number().int().positive(),

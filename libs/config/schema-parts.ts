@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KEY_MANAGEMENT_ALGORITHMS, SIGNING_ALGORITHMS } from '../keys/algorithms.js';
 import { canonicalTarget } from '../routing/canonical-target.js';
+import { serverTlsSchema, upstreamTlsSchema } from './tls-schema.js';
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: (issue) => (issue.code === 'invalid_format' ? 'expected an http(s) URL' : undefined) });
 
@@ -29,6 +30,7 @@ export const serverSchema = z.strictObject({
   maxBodyBytes: z.number().int().nonnegative().default(1_048_576).describe('largest request body a route accepts unless it sets its own `maxBodyBytes`; larger → 413'),
   bodyIdleTimeoutMs: z.number().int().positive().default(10_000).describe('the longest pause between two pieces of a request body; longer → 408 and the connection closed'),
   requestTimeoutMs: z.number().int().nonnegative().default(60_000).describe('time a client has to send its whole request, head and body; longer → 408 (0 = no limit)'),
+  tls: serverTlsSchema.optional().describe('serve HTTPS: certificates (SNI), TLS floor, optional client certificates (see "TLS and proof of possession")'),
   lingerMs: z.number().int().nonnegative().max(30_000).default(2000).describe('after refusing a request whose body was not read: how long its unread bytes are drained before the socket closes'),
 }).refine((s) => s.requestTimeoutMs === 0 || s.requestTimeoutMs >= s.headersTimeoutMs, {
   path: ['requestTimeoutMs'], message: 'must be 0 (no limit) or at least headersTimeoutMs',
@@ -47,6 +49,7 @@ export const upstreamSchema = z.strictObject({
   maxSockets: z.number().int().positive().default(256).describe('most connections to one upstream'),
   queueTimeoutMs: z.number().int().positive().default(5000).describe('the longest a request waits for a free upstream socket; longer → 503 with Retry-After'),
   maxQueued: z.number().int().nonnegative().default(1024).describe('requests allowed to wait for a socket; more → 503 at once'),
+  tls: upstreamTlsSchema.optional().describe('for https upstreams: CA, client certificate (mutual TLS), expected name'),
 });
 
 /**
@@ -98,10 +101,10 @@ export const routeBase = {
 };
 
 /**
- * The URL of an upstream (edge route) or backend (micro). TLS to upstreams is not built yet: this one
- * check refuses https:// until it is (lift it here when libs/proxy speaks TLS).
+ * The URL of an upstream (edge route) or backend (micro): http://, or https:// with `upstream.tls`
+ * (CA, client certificate) from libs/proxy/upstream-tls.ts.
  */
-export const upstreamUrl = httpUrl.refine((url) => url.startsWith('http:'), 'https upstreams are not supported yet; use an http:// URL (TLS to upstreams is planned)');
+export const upstreamUrl = httpUrl;
 
 /** Route names identify limits, metrics and logs: two routes may not share one. */
 export function uniqueRouteNames(routes: readonly { name: string }[], ctx: z.RefinementCtx): void {

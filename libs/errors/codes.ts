@@ -6,10 +6,14 @@
  *   'challenge' → `Bearer realm="…"` with no error attribute (RFC 6750 §3.1),
  *   a string   → `Bearer realm="…", error="<string>", …`,
  *   undefined  → no `WWW-Authenticate` header.
+ * `dpop`: the error of a `DPoP algs="…", error="…"` challenge (RFC 9449); an
+ *   error that carries `dpopAlgs` adds a bare `DPoP algs="…"` challenge next to Bearer.
  */
 export interface CodeSpec {
   readonly status: number;
   readonly bearer?: 'challenge' | 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+  /** RFC 9449 §7.1: the error of a `DPoP` challenge (`algs` from the error, when it carries them) */
+  readonly dpop?: 'invalid_dpop_proof' | 'use_dpop_nonce';
   readonly description: string;
 }
 
@@ -21,7 +25,11 @@ export const CODES = {
   payload_too_large: { status: 413, description: 'the request body is too large' },
   request_timeout: { status: 408, description: 'the request was not received in time' },
   invalid_token: { status: 401, bearer: 'invalid_token', description: 'the access token is invalid' },
+  invalid_dpop_proof: { status: 401, dpop: 'invalid_dpop_proof', description: 'the DPoP proof is invalid' },
+  use_dpop_nonce: { status: 401, dpop: 'use_dpop_nonce', description: 'the DPoP proof must carry the nonce this server provides in DPoP-Nonce' },
   insufficient_scope: { status: 403, bearer: 'insufficient_scope', description: 'the access token lacks a required scope' },
+  peer_not_allowed: { status: 403, description: 'the client certificate does not carry an allowed identity' },
+  sender_constraint_required: { status: 403, description: 'this route requires a sender-constrained (mTLS-bound or DPoP) access token' },
   not_found: { status: 404, description: 'no route matches this request' },
   method_not_allowed: { status: 405, description: 'the route does not allow this method' },
   rate_limited: { status: 429, description: 'rate limit exceeded' },

@@ -8,6 +8,8 @@ export interface GatewayErrorOptions {
   scope?: string;
   /** extra response headers (e.g. `Allow`, `RateLimit`) */
   headers?: Record<string, string>;
+  /** the DPoP algorithms this server accepts: adds a `DPoP algs="…"` challenge (RFC 9449 §7.1) */
+  dpopAlgs?: string;
   /** a short machine-readable reason for logs and metrics (never sent to the client) */
   reason?: string;
 }
@@ -20,6 +22,7 @@ export class GatewayError extends Error {
   readonly scope?: string;
   readonly headers?: Record<string, string>;
   readonly reason?: string;
+  readonly dpopAlgs?: string;
 
   constructor(code: ErrorCode, description?: string, options: GatewayErrorOptions = {}) {
     super(description ?? CODES[code].description, options.cause === undefined ? undefined : { cause: options.cause });
@@ -30,6 +33,7 @@ export class GatewayError extends Error {
     if (options.scope !== undefined) this.scope = options.scope;
     if (options.headers !== undefined) this.headers = options.headers;
     if (options.reason !== undefined) this.reason = options.reason;
+    if (options.dpopAlgs !== undefined) this.dpopAlgs = options.dpopAlgs;
   }
 }
 

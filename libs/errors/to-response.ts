@@ -32,6 +32,12 @@ export function toErrorResponse(err: unknown, realm: string): ErrorResponse {
     }
     headers['www-authenticate'] = `Bearer ${params.join(', ')}`;
   }
+  if ('dpop' in spec || error.dpopAlgs !== undefined) {
+    const params = error.dpopAlgs !== undefined ? [`algs=${quote(error.dpopAlgs)}`] : [];
+    if ('dpop' in spec) params.push(`error=${quote(spec.dpop)}`, `error_description=${quote(error.message)}`);
+    const challenge = `DPoP ${params.join(', ')}`;
+    headers['www-authenticate'] = headers['www-authenticate'] ? `${headers['www-authenticate']}, ${challenge}` : challenge;
+  }
   if (error.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfter)));
   const body: Record<string, string> = { error: error.code, error_description: error.message };
   if (error.scope !== undefined) body.scope = error.scope;

@@ -10,7 +10,7 @@ export interface AcceptanceRules {
   clockSkewSeconds?: number;
 }
 
-const ACCESS_TOKEN_TYPES = new Set(['bearer', 'access_token', 'urn:ietf:params:oauth:token-type:access_token']);
+const ACCESS_TOKEN_TYPES = new Set(['bearer', 'dpop', 'access_token', 'urn:ietf:params:oauth:token-type:access_token']);
 
 function invalid(reason: string, description: string): GatewayError {
   return new GatewayError('invalid_token', description, { reason });

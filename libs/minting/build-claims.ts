@@ -25,6 +25,18 @@ export interface ClaimsInput {
 }
 
 /**
+ * How a sender-constrained token's holder proved possession: `cnf.jkt` →
+ * `dpop` (RFC 9449), `cnf.x5t#S256` → `mtls` (RFC 8705). The edge checks the
+ * binding on every request before it mints (libs/pop), so a JWT minted for a
+ * bound token records a checked proof.
+ */
+export function senderConstraintOf(cnf: unknown): 'dpop' | 'mtls' | undefined {
+  if (!cnf || typeof cnf !== 'object') return undefined;
+  const c = cnf as Record<string, unknown>;
+  return typeof c.jkt === 'string' ? 'dpop' : typeof c['x5t#S256'] === 'string' ? 'mtls' : undefined;
+}
+
+/**
  * The RFC 9068 claim set for one audience. `exp` is now + TTL but never past
  * the opaque token's own `exp`; `sub` falls back to `client_id` for
  * client-credentials tokens (RFC 9068 §2.2).
@@ -34,6 +46,7 @@ export function buildClaims(input: ClaimsInput): JWTPayload {
   const exp = Math.min(nowSeconds + input.ttlSeconds, typeof facts.exp === 'number' ? facts.exp : Infinity);
   const scopes = typeof facts.scope === 'string' ? facts.scope.split(' ').filter((s) => input.audienceScopes.has(s)) : [];
   const claims: JWTPayload = {};
+  const constraint = senderConstraintOf(facts.cnf);
   for (const name of input.passThroughClaims) {
     if (!RESERVED.has(name) && facts[name] !== undefined) claims[name] = facts[name];
   }
@@ -47,5 +60,7 @@ export function buildClaims(input: ClaimsInput): JWTPayload {
     iat: nowSeconds,
     exp,
     jti: input.jti,
+    // translate, don't downgrade: the binding the edge checked travels on (README "TLS and proof of possession")
+    ...(constraint ? { cnf: facts.cnf as JWTPayload, sender_constraint: constraint } : {}),
   };
 }

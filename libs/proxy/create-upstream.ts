@@ -4,6 +4,8 @@ import type { Readable } from 'node:stream';
 import { GatewayError, isGatewayError } from '../errors/index.js';
 import { createConcurrencyGate, type Release } from '../throttle/index.js';
 import { HOP_BY_HOP, connectionScoped } from './hop-by-hop.js';
+import { upstreamTlsError, upstreamTlsOptions } from './upstream-tls.js';
+import type { UpstreamTlsConfig } from '../config/tls-schema.js';
 
 export interface UpstreamOptions {
   connectTimeoutMs: number;
@@ -14,6 +16,8 @@ export interface UpstreamOptions {
   queueTimeoutMs?: number;
   /** requests allowed to wait for a socket (more → 503 at once) */
   maxQueued?: number;
+  /** for an https origin: CA, client certificate, expected name (libs/proxy/upstream-tls.ts) */
+  tls?: UpstreamTlsConfig | undefined;
 }
 
 export interface ForwardTarget {
@@ -45,9 +49,11 @@ export interface Upstream {
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
-function toGatewayError(err: Error & { code?: string }): GatewayError {
+function toGatewayError(err: Error & { code?: string }, https: boolean): GatewayError {
   if (isGatewayError(err)) return err; // the request body's own failure (guardBody): too large, too slow
   const code = err.code ?? 'error';
+  const tls = https ? upstreamTlsError(err) : undefined;
+  if (tls) return tls;
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new GatewayError('upstream_timeout', undefined, { reason: 'response_timeout', cause: err });
   }
@@ -77,20 +83,21 @@ function responseHeaders(upstream: Record<string, string | string[] | undefined>
  */
 export function createUpstream(origin: string, options: UpstreamOptions): Upstream {
   const url = new URL(origin);
-  if (url.protocol !== 'http:') throw new TypeError(`only http upstreams are supported, got ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`only http and https upstreams are supported, got ${url.protocol}`);
   const pool = new Pool(url.origin, {
     connections: options.maxSockets,
     pipelining: 1,
-    connect: { timeout: options.connectTimeoutMs },
+    connect: url.protocol === 'https:' ? { timeout: options.connectTimeoutMs, ...upstreamTlsOptions(options.tls) } : { timeout: options.connectTimeoutMs },
     headersTimeout: options.responseTimeoutMs,
     bodyTimeout: options.responseTimeoutMs,
   });
+  const https = url.protocol === 'https:';
   const basePath = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
   // the pool's queue, bounded in length and in wait: undici's own queue waits forever
   const sockets = createConcurrencyGate({ max: options.maxSockets, queue: options.maxQueued ?? 1024, maxWaitMs: options.queueTimeoutMs ?? 5000 });
   const busy = (err: unknown): GatewayError => (isGatewayError(err)
     ? new GatewayError('overloaded', 'the upstream is at capacity, retry shortly', { retryAfter: err.retryAfter ?? 1, reason: `upstream_${err.reason ?? 'busy'}` })
-    : toGatewayError(err as Error));
+    : toGatewayError(err as Error, https));
 
   function attempt(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, onError: (err: GatewayError) => void, retriesLeft: number, body: Readable | null, release: Release): void {
     pool.stream(
@@ -110,7 +117,7 @@ export function createUpstream(origin: string, options: UpstreamOptions): Upstre
           return;
         }
         release();
-        onError(toGatewayError(err));
+        onError(toGatewayError(err, https));
       },
     );
   }

@@ -2,3 +2,4 @@ export { createUpstream, type Upstream, type UpstreamOptions, type ForwardTarget
 export { forwardHeaders, headerPolicy, requestIdOf, remoteAddress, DEFAULT_HEADER_LIMITS, type HeaderPolicy, type HeaderLimits } from './forward-headers.js';
 export { HOP_BY_HOP } from './hop-by-hop.js';
 export { createUpstreamPools, type UpstreamPools } from './upstream-pools.js';
+export { upstreamTlsOptions, upstreamTlsError } from './upstream-tls.js';

@@ -13,6 +13,8 @@ export interface DataPathOptions<R extends RouteMatchSpec & { maxBodyBytes?: num
   maxBodyBytes: number;
   /** paths left to the Hono app (well-known endpoints) */
   passThrough?: (url: string) => boolean;
+  /** the access token of a request (default: `Authorization: Bearer`, RFC 6750); throws the refusal */
+  credential?(req: IncomingMessage): string;
   /** what the token stands for (introspection, verification): synchronous from a cache, a promise otherwise */
   lookup(token: string, req: IncomingMessage): F | Promise<F>;
   /** the program's own steps once the route and the token's facts are known */
@@ -40,7 +42,7 @@ export function createDataPath<R extends RouteMatchSpec & { maxBodyBytes?: numbe
       record.host = normaliseHost(headerValues(req.rawHeaders, 'host'), (req.socket as { encrypted?: boolean }).encrypted === true);
       const route = routes.match(record.host, target, record.method);
       record.route = route.name;
-      const token = parseBearer(headerValues(req.rawHeaders, 'authorization'), options.maxTokenLength);
+      const token = options.credential ? options.credential(req) : parseBearer(headerValues(req.rawHeaders, 'authorization'), options.maxTokenLength);
       // a declared body over the route's limit is refused before the token is looked up and before a byte of it is read
       checkDeclaredLength(req, route.maxBodyBytes ?? options.maxBodyBytes);
       const facts = options.lookup(token, req);

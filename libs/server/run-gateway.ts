@@ -9,11 +9,13 @@ import { startAdmin } from './start-admin.js';
 import { startServer, type RequestHandler } from './start-server.js';
 import { versionInfo } from './version.js';
 import { watchConfig } from './config-reloader.js';
+import { createTlsListener, describeCertificates, serveTls } from '../tls/index.js';
+import type { ServerTlsConfig } from '../config/tls-schema.js';
 
 /** What every gateway configuration has: the runner reads these. */
 export interface GatewayConfig {
   realm: string;
-  server: { host: string; port: number; maxHeaderBytes: number; keepAliveTimeoutMs: number; headersTimeoutMs: number; drainTimeoutMs: number };
+  server: { host: string; port: number; maxHeaderBytes: number; keepAliveTimeoutMs: number; headersTimeoutMs: number; drainTimeoutMs: number; tls?: ServerTlsConfig | undefined };
   admin: { enabled: boolean; host: string; port: number };
   logging: { level: string; pretty: boolean };
 }
@@ -86,6 +88,8 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
     const metrics = createMetrics(definition.program);
     metrics.counterFrom('phantom_log_lines_dropped_total', 'Log lines dropped because the log sink did not keep up (its buffer was full)', () => droppedLogLines(logger));
     const pools = createUpstreamPools();
+    // HTTPS on the data port: certificates loaded (and checked) at start; only the certificate files reload
+    const tls = config.server.tls && createTlsListener(config.server.tls, file);
     const runtime = await definition.prepare({ file, config, logger, metrics, pools });
     let pipeline = await runtime.build(config, undefined);
 
@@ -93,13 +97,15 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
       const online = values.online && runtime.checkOnline ? `; ${await runtime.checkOnline()}` : '';
       await pipeline.close();
       await runtime.stop?.();
-      process.stdout.write(`${file}: configuration OK${online}\n${definition.checkReport?.(config) ?? ''}`);
+      const certificates = tls ? describeCertificates(tls.certificates).lines.map((l) => `${l}\n`).join('') : '';
+      process.stdout.write(`${certificates}${file}: configuration OK${online}\n${definition.checkReport?.(config) ?? ''}`);
       return;
     }
     runtime.start?.();
     let draining = false;
     pipeline.activate?.();
-    const running = await startServer(pipeline.handler, { ...config.server, realm: config.realm }, logger);
+    const running = await startServer(pipeline.handler, { ...config.server, realm: config.realm, tlsListener: tls }, logger);
+    const stopTls = serveTls(tls, logger, metrics.registry, config.server.tls?.watchIntervalMs ?? 1000);
     const admin = config.admin.enabled ? await startAdmin({
       ...config.admin, registry: metrics.registry, version: versionInfo(definition.program),
       checks: () => ({ ...runtime.checks(), notDraining: !draining }),
@@ -125,6 +131,7 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
     handleSignals(logger, async () => {
       draining = true;
       stopWatching();
+      stopTls();
       await running.close(config.server.drainTimeoutMs);
       await pipeline.close();
       await runtime.stop?.();

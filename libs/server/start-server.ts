@@ -1,7 +1,10 @@
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { GatewayError, toErrorResponse } from '../errors/index.js';
+import { GatewayError, toErrorResponse, writeError } from '../errors/index.js';
+import { createH2Server, type TlsListener } from '../tls/index.js';
 
 export interface ServerOptions {
   host: string;
@@ -12,6 +15,8 @@ export interface ServerOptions {
   /** the whole request, head and body (0 = no limit); the data path's body guard is the precise bound, this the backstop */
   requestTimeoutMs?: number;
   realm: string;
+  /** serve HTTPS with these certificates (libs/tls) */
+  tlsListener?: TlsListener | undefined;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -42,18 +47,22 @@ function writeRawError(socket: Socket, error: GatewayError, realm: string): void
 export function startServer(handler: RequestHandler, options: ServerOptions, logger: Logger): Promise<RunningServer> {
   let handle = handler;
   let draining = false;
+  const tls = options.tlsListener;
+  const peerAllowed = tls?.peerAllowed;
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    // mutual TLS with an allow-list: a client certificate without an allowed identity is refused before any token work
+    if (peerAllowed && !peerAllowed(req.socket as TLSSocket)) { writeError(res, new GatewayError('peer_not_allowed', undefined, { reason: 'client_certificate' }), options.realm, req.httpVersionMajor === 2 ? undefined : { connection: 'close' }); return; }
     // set before any handler can answer: a refusal written synchronously has sent its headers by the time it returns
-    if (draining) res.shouldKeepAlive = false;
+    if (draining && req.httpVersionMajor < 2) res.shouldKeepAlive = false;
     handle(req, res);
   };
-  const server = createServer(
-    {
-      maxHeaderSize: options.maxHeaderBytes, keepAliveTimeout: options.keepAliveTimeoutMs, headersTimeout: options.headersTimeoutMs,
-      requestTimeout: options.requestTimeoutMs ?? 0, connectionsCheckingInterval: 1000,
-    },
-    onRequest,
-  );
+  const httpOptions = {
+    maxHeaderSize: options.maxHeaderBytes, keepAliveTimeout: options.keepAliveTimeoutMs, headersTimeout: options.headersTimeoutMs,
+    requestTimeout: options.requestTimeoutMs ?? 0, connectionsCheckingInterval: 1000,
+  };
+  const server: Server = tls?.http2 ? createH2Server({ ...tls.serverOptions, maxHeaderBytes: options.maxHeaderBytes }, onRequest)
+    : tls ? createHttpsServer({ ...httpOptions, ...tls.serverOptions }, onRequest) : createServer(httpOptions, onRequest);
+  if (tls) tls.attach(server as import('node:https').Server);
   // `Expect: 100-continue`: the data path sends `100 Continue` only once the request is authorized (guardBody)
   server.on('checkContinue', onRequest);
 
@@ -75,7 +84,7 @@ export function startServer(handler: RequestHandler, options: ServerOptions, log
       server.off('error', reject);
       const { port, address } = server.address() as AddressInfo;
       const host = address.includes(':') ? `[${address}]` : address;
-      const url = `http://${host}:${port}`;
+      const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
       resolve({
         server, url,
         swap(next) { handle = next; },

@@ -16,6 +16,8 @@ export const INTROSPECTION_SCOPE = 'introspection';
 
 /** A client id and secret with every character that tells the client_secret_basic encodings apart. */
 export const AWKWARD_CLIENT = { client_id: 'edge.gw-1_~', client_secret: 's:e%c+r t' } as const;
+/** the header the development AS reads a client certificate from (URL-encoded PEM), see features.mTLS */
+export const DEV_CLIENT_CERT_HEADER = 'x-dev-client-cert';
 
 /** The resource indicator (RFC 8707) the edge may require in a token's `aud`. */
 export const EDGE_RESOURCE = 'urn:phantom:edge';
@@ -68,6 +70,9 @@ export async function createDevProvider(options: DevProviderOptions): Promise<Pr
       token_endpoint_auth_method: 'client_secret_basic',
       ...(c.scope ? { scope: c.scope } : {}),
     })),
+    // RFC 8705 §3: its tokens are bound to the client certificate it presents at the token endpoint
+    { client_id: 'bound-app', client_secret: 'bound-secret', grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic', scope: DEMO_SCOPES.join(' '), tls_client_certificate_bound_access_tokens: true },
     // the same edge client, but authenticating with client_secret_post
     { client_id: 'edge-gateway-post', client_secret: 'edge-secret', grant_types: ['client_credentials'],
       response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post' },
@@ -91,6 +96,20 @@ export async function createDevProvider(options: DevProviderOptions): Promise<Pr
       // RFC 9701 (--jwt-introspection): signed answers to callers that ask for them
       jwtIntrospection: { enabled: options.jwtIntrospection === true },
       revocation: { enabled: true },
+      // sender-constrained tokens. The development AS listens on plain HTTP: the client certificate arrives the way a
+      // TLS-terminating proxy forwards it (URL-encoded PEM, like nginx's $ssl_client_escaped_cert) in DEV_CLIENT_CERT_HEADER
+      mTLS: {
+        enabled: true,
+        certificateBoundAccessTokens: true,
+        getCertificate: (ctx: { get(name: string): string }) => {
+          const value = ctx.get(DEV_CLIENT_CERT_HEADER);
+          return value ? decodeURIComponent(value) : undefined;
+        },
+        certificateAuthorized: () => false,
+        certificateSubjectMatches: () => false,
+      },
+      // RFC 9449: a client that sends a DPoP proof to the token endpoint gets a DPoP-bound token (cnf.jkt)
+      dPoP: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,

@@ -10,6 +10,9 @@ import { createUpstreamPools, forwardHeaders, headerPolicy, remoteAddress, type 
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createControlPlane, createDataPath, createRequestLifecycle, guardBody } from '../../../libs/server/index.js';
 import { createInFlightLimit, peerAddress, type Throttle } from '../../../libs/throttle/index.js';
+import { createCertificateBinding } from '../../../libs/pop/index.js';
+import { normaliseHtu, parseAuthorization, type DpopVerifier } from '../../../libs/dpop/index.js';
+import { headerValues } from '../../../libs/bearer/parse-bearer.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -23,6 +26,8 @@ export interface EdgeDeps {
   pools?: UpstreamPools;
   /** per-client and per-route rate limits, before minting */
   throttle?: Pick<Throttle, 'admit'> | undefined;
+  /** RFC 9449 proofs (kept across reloads: its replay cache must survive them) */
+  dpop?: DpopVerifier | undefined;
   now?: () => number;
 }
 
@@ -41,11 +46,14 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
   const pools = deps.pools ?? createUpstreamPools();
   const upstreams = new Map<string, Upstream>();
   const routes = createRouteTable<Route>(config.routes.map((route) => {
-    let upstream = upstreams.get(route.upstream);
-    if (!upstream) upstreams.set(route.upstream, upstream = pools.acquire(route.upstream, config.upstream));
+    const tls = route.upstreamTls ?? config.upstream.tls;
+    const key = tls ? `${route.upstream} ${JSON.stringify(tls)}` : route.upstream;
+    let upstream = upstreams.get(key);
+    if (!upstream) upstreams.set(key, upstream = pools.acquire(route.upstream, { ...config.upstream, tls }));
     return { ...route, upstream };
   }));
-  const policy = headerPolicy(['authorization', ...config.stripHeaders], config.server.trustedProxies, config.headers);
+  const binding = createCertificateBinding({ forwardedHeader: config.proofOfPossession.forwardedCertificateHeader, trustedPeers: config.server.trustedProxies });
+  const policy = headerPolicy(['authorization', 'dpop', ...config.stripHeaders, ...(binding.header ? [binding.header] : [])], config.server.trustedProxies, config.headers);
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics, lingerMs: config.server.lingerMs });
   const inFlight = createInFlightLimit(config.fairness.maxInFlightPerClient);
   const grantedScopes = new WeakMap<IntrospectionResponse, Set<string>>();
@@ -66,10 +74,30 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     }, (err) => lifecycle.fail(res, record, err));
   }
 
+  const dpopRequests = new WeakSet<IncomingMessage>();
+  const trustedProxies = new Set(config.server.trustedProxies);
+  /** the URL a DPoP proof's htu must name: this listener's scheme (or a trusted proxy's), the Host, the canonical path */
+  function htuOf(req: IncomingMessage, path: string): string {
+    const q = path.indexOf('?');
+    const forwardedProto = trustedProxies.has(remoteAddress(req)) ? req.headers['x-forwarded-proto'] : undefined;
+    const scheme = config.server.tls ? 'https' : forwardedProto === 'https' ? 'https' : 'http';
+    return normaliseHtu(`${scheme}://${req.headers.host ?? ''}${q === -1 ? path : path.slice(0, q)}`) ?? '';
+  }
+
   function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection): void | Promise<void> {
     const { result } = looked;
     record.cache = looked.outcome;
     acceptToken(result, deps.acceptance, now() / 1000);
+    if (deps.dpop && dpopRequests.has(req)) {
+      return deps.dpop.verify({ proofs: headerValues(req.rawHeaders, 'dpop'), method: record.method, htu: htuOf(req, record.path), ath: looked.hash })
+        .then((jkt) => authorized(req, res, record, route, looked, jkt));
+    }
+    return authorized(req, res, record, route, looked, undefined);
+  }
+
+  function authorized(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection, dpopJkt: string | undefined): void | Promise<void> {
+    const { result } = looked;
+    binding.check(req, result.cnf, dpopJkt); // RFC 8705 §3 / RFC 9449: a bound token without its proof is 401, never a bearer token
     if (typeof result.client_id === 'string') record.clientId = result.client_id;
     if (typeof result.sub === 'string') record.sub = result.sub;
     let granted = grantedScopes.get(result);
@@ -92,6 +120,11 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
   /** route → bearer → introspection (cached) (createDataPath) → acceptance → scopes → JWT (cached) → forward */
   const handle = createDataPath({
     lifecycle, routes, maxTokenLength: config.introspection.maxTokenLength, maxBodyBytes: config.server.maxBodyBytes,
+    credential(req) {
+      const { token, dpop } = parseAuthorization(headerValues(req.rawHeaders, 'authorization'), config.introspection.maxTokenLength, deps.dpop?.algs);
+      if (dpop) dpopRequests.add(req);
+      return token;
+    },
     passThrough: (url) => url === JWKS_PATH,
     lookup: (token, req) => introspection.lookup(token, remoteAddress(req)),
     authorize,

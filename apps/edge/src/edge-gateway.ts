@@ -4,6 +4,7 @@ import { createAsClientFromConfig, createIntrospectionCache, createMissGuard, cr
 import { withFallback, type GatewayDefinition } from '../../../libs/server/index.js';
 import { registerThrottleMetrics, type Throttle } from '../../../libs/throttle/index.js';
 import { backoffMs } from '../../../libs/retry/backoff.js';
+import { createDpopVerifier } from '../../../libs/dpop/index.js';
 import { createEdgeApp } from './app.js';
 import { buildMinter } from './build-minter.js';
 import { buildEdgeThrottle, describeEdgeThrottle } from './build-edge-throttle.js';
@@ -16,7 +17,7 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
   schema: edgeConfigSchema,
   loggerName: () => 'edge',
   checkReport: describeEdgeThrottle,
-  restartOnly: ['server', 'admin', 'authorizationServer', 'introspection', 'issuer', 'realm', 'logging'],
+  restartOnly: ['server', 'admin', 'authorizationServer', 'introspection', 'issuer', 'realm', 'logging', 'proofOfPossession'],
   async prepare({ file, config, logger, metrics, pools }) {
     const keys = createKeyring(await loadSigningKeys({ configFile: file, keys: config.keys.signing, generate: config.keys.generate, algorithm: config.minting.algorithm }));
     if (config.keys.generate && config.keys.signing.length === 0) {
@@ -55,6 +56,9 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
     metrics.gaugeFrom('phantom_introspection_cache_entries', 'Entries in the introspection caches', () => introspection.size);
     const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience, clockSkewSeconds: config.introspection.clockSkewSeconds };
     let first = true;
+    // one DPoP verifier per process: its replay cache must survive reloads (DPoP settings are restart-only)
+    const dpopConfig = config.proofOfPossession.dpop;
+    const dpop = dpopConfig.enabled ? createDpopVerifier(dpopConfig) : undefined;
     let throttle: Throttle | undefined; // the one in force: the metrics read it, the next configuration takes its buckets over
     registerThrottleMetrics(metrics.registry, () => throttle?.ruleStats ?? []);
 
@@ -68,7 +72,7 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
         const minter = buildMinter(next, file, keys, mintStats); // reads the keyring when it signs
         const nextThrottle = buildEdgeThrottle(next, logger, throttle);
         const edge = createEdgeApp({
-          config: next, logger, metrics, introspection, minter, keys, acceptance, pools,
+          config: next, logger, metrics, introspection, minter, keys, acceptance, pools, dpop,
           throttle: nextThrottle,
         });
         return {

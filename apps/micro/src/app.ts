@@ -8,6 +8,7 @@ import { createUpstreamPools, forwardHeaders, headerPolicy, type UpstreamPools }
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createControlPlane, createDataPath, createRequestLifecycle, guardBody } from '../../../libs/server/index.js';
 import { peerAddress, type Admission, type Throttle } from '../../../libs/throttle/index.js';
+import { requireSenderConstraint } from '../../../libs/pop/index.js';
 import { claimHeaderMapper } from './claim-headers.js';
 
 export interface MicroDeps {
@@ -48,6 +49,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: Incomi
     let granted = grantedScopes.get(claims);
     if (!granted) grantedScopes.set(claims, granted = scopeSet(claims.scope));
     requireScopes(granted, route);
+    if (route.requireSenderConstraint) requireSenderConstraint(claims);
     const admission = deps.throttle.admit(route.name, { claims, peer: peerAddress(req, trusted) });
     if (admission instanceof Promise) return admission.then((a) => forward(req, res, record, route, verified, a));
     forward(req, res, record, route, verified, admission);

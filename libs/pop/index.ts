@@ -1,0 +1,2 @@
+export { createCertificateBinding, certificateThumbprint, type CertificateBinding } from './certificate-binding.js';
+export { requireSenderConstraint } from './require-sender-constraint.js';
