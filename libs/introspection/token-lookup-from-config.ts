@@ -27,6 +27,8 @@ export function createTokenLookupFromConfig(as: AsSection, asClient: AsClient, i
       clockSkewSeconds: jwt.clockSkewSeconds, maxLifetimeSeconds: jwt.maxLifetimeSeconds,
       // the lookup caches results under the token's hash; the verifier's own cache (keyed by the token) stays minimal
       cacheMaxEntries: 1,
+      // another issuer's ECDSA signatures: high-s is as valid as low-s there (the edge replaces the token either way)
+      requireLowS: false,
     });
   };
   return createJwtAccessTokenLookup({

@@ -14,6 +14,11 @@ export interface VerifierOptions {
   clockSkewSeconds: number;
   maxLifetimeSeconds: number;
   cacheMaxEntries: number;
+  /**
+   * refuse ECDSA signatures with s > n/2 (default true): right for the edge's own JWTs, which it signs low-s;
+   * off for another issuer's tokens (an AS signing ES256 produces high-s signatures half the time)
+   */
+  requireLowS?: boolean | undefined;
   /** nested JWTs: decrypt with this key first; `required` refuses a plain JWS */
   decryption?: { mode: 'required' | 'optional'; key: KeyObject; alg: string } | undefined;
   now?: () => number;
@@ -68,6 +73,7 @@ function invalid(reason: string, description = 'the access token is invalid'): G
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const now = options.now ?? Date.now;
+  const requireLowS = options.requireLowS ?? true;
   const cache = new LRUCache<string, { claims: JWTPayload; jws: string }>({ max: options.cacheMaxEntries });
   const stats = { verifications: 0, hits: 0 };
   const algorithms = [...options.algorithms];
@@ -114,7 +120,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (!hasCanonicalShape(jws, 'jws')) throw invalid('shape', 'the access token is not a well-formed JWS');
       // one JWT, one spelling: an ECDSA signature with s > n/2 is the malleable twin of a valid one
       const { alg } = protectedHeader(jws);
-      if (typeof alg === 'string' && isHighS(alg, jws.slice(jws.lastIndexOf('.') + 1))) throw invalid('high_s', 'the access token signature is not in canonical form');
+      if (requireLowS && typeof alg === 'string' && isHighS(alg, jws.slice(jws.lastIndexOf('.') + 1))) throw invalid('high_s', 'the access token signature is not in canonical form');
       stats.verifications++;
       let claims: JWTPayload;
       try {

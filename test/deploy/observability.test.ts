@@ -18,10 +18,10 @@ import type { Program } from '../../libs/process/index.js';
 
 /** used by a rule or panel, not exported yet: name → what brings it */
 const LATER: Record<string, string> = {
-  phantom_tls_certificate_expiry_timestamp_seconds: 'TLS termination in the gateways (not landed)',
+  phantom_tls_certificate_expiry_timestamp_seconds: 'registered only when server.tls is configured (the scraped programs serve plain HTTP)',
 };
-/** labels Prometheus adds at scrape time, or that only histograms carry */
-const SCRAPE_LABELS = new Set(['instance', 'job', 'namespace', 'le']);
+/** labels Prometheus adds at scrape time, that only histograms carry, or that appear only after an event (`kind`: the first garbage collection) */
+const SCRAPE_LABELS = new Set(['instance', 'job', 'namespace', 'le', 'kind']);
 
 const obs = (p: string) => join(repoRoot, 'deploy/observability', p);
 const dashboard = JSON.parse(readFileSync(obs('grafana/phantom-gateway.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[]; templating: { list: { query?: { query?: string } | string }[] } };

@@ -2,7 +2,7 @@
  * A gateway as it ships, for the benchmark: its log (access log on by
  * default) goes to a file, as in production, not into the harness's pipe —
  * a harness reading every line would compete for the CPU it measures. Ready
- * when the `listening` line is in the file (that line names the admin URL).
+ * when the `{"ready":true,…}` line is in the file (it names the admin URL).
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -21,10 +21,10 @@ export async function spawnLogged(options: { name: string; script: string; args:
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   for (;;) {
     let listening: { url: string } | undefined;
-    // the file's head only: the listening line comes before any request
+    // the file's head only: the ready line comes before any request
     const head = readFileSync(options.logFile, 'utf8').slice(0, 64 * 1024);
     for (const line of head.split('\n')) {
-      if (line.includes('"msg":"listening"')) { listening = JSON.parse(line) as { url: string }; lines.unshift(line); break; }
+      if (line.startsWith('{"ready":true')) { listening = JSON.parse(line) as { url: string }; lines.unshift(line); break; }
     }
     if (listening) {
       return {
