@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { policySchema } from './policy-schema.js';
 import { adminSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
 
 const authorizationServer = z.strictObject({
@@ -84,6 +85,8 @@ export const edgeConfigSchema = z.strictObject({
     upstream: httpUrl,
     audience: z.string().min(1),
     stripPrefix: z.boolean().default(false),
+    /** authorization beyond scopes: claim rules and an external PDP (README "Policies") */
+    policy: policySchema.optional(),
   })).min(1),
   upstream: upstreamSchema.prefault({}),
   stripHeaders: stripHeadersSchema,

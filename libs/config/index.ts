@@ -5,3 +5,4 @@ export { edgeConfigSchema, type EdgeConfig, type EdgeRouteConfig } from './edge-
 export { microConfigSchema, type MicroConfig, type MicroRouteConfig } from './micro-schema.js';
 export { durationMs } from './schema-parts.js';
 export { jsonSchemas } from './json-schemas.js';
+export { policySchema, pdpSchema, type PolicyConfig, type PdpConfig, type ClaimRuleConfig } from './policy-schema.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { policySchema } from './policy-schema.js';
 import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
 
 const rate = z.strictObject({ limit: z.number().int().positive(), per: durationMs });
@@ -51,6 +52,8 @@ export const microConfigSchema = z.strictObject({
   routes: z.array(z.strictObject({
     ...routeBase,
     stripPrefix: z.boolean().default(false),
+    /** authorization beyond scopes: claim rules and an external PDP (README "Policies") */
+    policy: policySchema.optional(),
     /** e.g. perClient: { limit: 20, per: 1s } — client = client_id, else sub */
     rateLimit: z.strictObject({ perClient: rate.optional(), perRoute: rate.optional() }).optional(),
     /** protects the backend: requests in flight, a bounded queue, a maximum wait */

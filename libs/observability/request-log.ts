@@ -21,6 +21,8 @@ export interface RequestRecord {
   sub?: string;
   /** introspection or verification cache: hit | miss | shared */
   cache?: string;
+  /** the policy decision that admitted the request (see libs/policy) */
+  policy?: string;
   start: number;
   /** milliseconds until the upstream's response headers arrived */
   upstreamMs?: number;
@@ -49,6 +51,7 @@ export function createRequestLog(logger: Logger, options: { accessLog: boolean }
       client_id: record.clientId,
       sub: record.sub,
       cache: record.cache,
+      policy: record.policy,
       code: record.code,
       reason: record.reason,
     };

@@ -10,6 +10,7 @@ import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../..
 import { createUpstream, forwardHeaders, headerPolicy, type Upstream } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
+import { createPolicyCheck, createPolicyStats, type PolicyCheck, type PolicyStats } from '../../../libs/policy/index.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -20,12 +21,14 @@ export interface EdgeDeps {
   minter: Minter;
   keys: Keyring;
   now?: () => number;
+  /** policy counters, kept across reloads (registerPolicyMetrics) */
+  policyStats?: PolicyStats;
 }
 
 type Env = { Bindings: HttpBindings };
 
 const JWKS_PATH = '/.well-known/jwks.json';
-type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream };
+type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream; check?: PolicyCheck | undefined };
 
 /**
  * The edge gateway: opaque token in, audience-scoped JWT out, forwarded to
@@ -33,14 +36,18 @@ type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream };
  * synchronously; only an introspection or a signature makes it wait. The
  * Hono app serves the JWKS; `handle` is the data path (see startServer).
  */
-export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: IncomingMessage, res: ServerResponse): boolean; close(): Promise<void> } {
+export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: IncomingMessage, res: ServerResponse): boolean; policyStats: PolicyStats; close(): Promise<void> } {
   const { config, introspection, minter } = deps;
   const now = deps.now ?? Date.now;
   const upstreams = new Map<string, Upstream>();
+  const policyStats = deps.policyStats ?? createPolicyStats();
+  policyStats.caches.length = 0;
+  const onPolicyFailure = (route: string, err: unknown) => deps.logger.warn({ route, cause: (err as Error).message }, 'policy decision point failed');
   const routes = createRouteTable<Route>(config.routes.map((route) => {
     let upstream = upstreams.get(route.upstream);
     if (!upstream) upstreams.set(route.upstream, upstream = createUpstream(route.upstream, config.upstream));
-    return { ...route, upstream };
+    const check = createPolicyCheck({ policy: route.policy, route: route.name, audience: route.audience, stats: policyStats, onFailure: onPolicyFailure });
+    return { ...route, upstream, check };
   }));
   const policy = headerPolicy(['authorization', ...config.stripHeaders], config.server.trustedProxies, config.headers);
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
@@ -50,7 +57,9 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
   function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, jwt: string): void {
     // the canonical target, exactly as authorized
     const path = route.stripPrefix ? stripPrefix(record.path, route.pathPrefix, record.query) : record.query ? record.path + record.query : record.path;
-    const headers = forwardHeaders(req, policy, { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent }, record.host);
+    const own: Record<string, string> = { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent };
+    if (route.policy?.decisionHeader && record.policy) own[route.policy.decisionHeader.toLowerCase()] = record.policy;
+    const headers = forwardHeaders(req, policy, own, record.host);
     const sent = performance.now();
     route.upstream.forward(req, res, {
       path, headers,
@@ -68,6 +77,14 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
     let granted = grantedScopes.get(result);
     if (!granted) grantedScopes.set(result, granted = scopeSet(result.scope));
     requireScopes(granted, route);
+    // policy before minting: a denied request never costs a signature
+    const checked = route.check?.(result, record);
+    if (checked) return checked.then(() => mint(req, res, record, route, looked));
+    return mint(req, res, record, route, looked);
+  }
+
+  function mint(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection): void | Promise<void> {
+    const { result } = looked;
     const minted = minter.mint(looked.hash, result, route.audience);
     if (minted instanceof Promise) return minted.then((m) => forward(req, res, record, route, m.jwt));
     forward(req, res, record, route, minted.jwt);
@@ -85,5 +102,5 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
   app.get(JWKS_PATH, (c) => c.body(deps.keys.jwksJson, 200, jwksHeaders));
   app.onError(lifecycle.onError);
 
-  return { app, handle, close: async () => { await Promise.all([...upstreams.values()].map((u) => u.close())); } };
+  return { app, handle, policyStats, close: async () => { await Promise.all([...upstreams.values()].map((u) => u.close())); } };
 }

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { edgeConfigSchema, loadConfig, ConfigError } from '../../../libs/config/index.js';
 import { createLogger, createMetrics } from '../../../libs/observability/index.js';
+import { createPolicyStats, registerPolicyMetrics } from '../../../libs/policy/index.js';
 import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
 import { createAsClient, createIntrospectionCache } from '../../../libs/introspection/index.js';
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
@@ -72,10 +73,12 @@ runMain('phantom edge', async () => {
   metrics.counterFrom('phantom_mints_total', 'JWTs signed', () => mintStats.signatures);
   metrics.counterFrom('phantom_mint_cache_hits_total', 'Requests served a cached JWT', () => mintStats.hits);
   metrics.gaugeFrom('phantom_introspection_cache_entries', 'Entries in the introspection caches', () => introspection.size);
+  const policyStats = createPolicyStats();
+  registerPolicyMetrics(metrics, policyStats);
 
   let draining = false;
   const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience };
-  let edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance });
+  let edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance, policyStats });
   const running = await startServer(edge.app, { ...config.server, realm: config.realm }, logger, edge.handle);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('edge'),
@@ -93,7 +96,7 @@ runMain('phantom edge', async () => {
       if (next.keys.signing.length > 0) {
         keys.replace(await loadSigningKeys({ configFile: file, keys: next.keys.signing, generate: false, algorithm: next.minting.algorithm }));
       }
-      const nextEdge = createEdgeApp({ config: next, logger, metrics, introspection, minter: buildMinter(next, file, keys, mintStats), keys, acceptance });
+      const nextEdge = createEdgeApp({ config: next, logger, metrics, introspection, minter: buildMinter(next, file, keys, mintStats), keys, acceptance, policyStats });
       running.swap(nextEdge.app, nextEdge.handle);
       const previous = edge;
       edge = nextEdge;

@@ -8,6 +8,7 @@ import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../..
 import { createUpstream, forwardHeaders, headerPolicy } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
 import { createDataPath, createRequestLifecycle } from '../../../libs/server/index.js';
+import { createPolicyCheck, createPolicyStats, type PolicyCheck, type PolicyStats } from '../../../libs/policy/index.js';
 import type { Admission, createThrottle } from '../../../libs/throttle/index.js';
 
 type Throttle = ReturnType<typeof createThrottle>;
@@ -21,11 +22,14 @@ export interface MicroDeps {
   throttle: Pick<Throttle, 'admit'>;
   /** this domain's public encryption key, published for the edge */
   encryptionJwk?: JWK | undefined;
+  /** policy counters, kept across reloads (registerPolicyMetrics) */
+  policyStats?: PolicyStats;
 }
 
 type Env = { Bindings: HttpBindings };
 
 const JWKS_PATH = '/.well-known/jwks.json';
+type Route = MicroRouteConfig & { check?: PolicyCheck | undefined };
 const JWKS_HEADERS = { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' };
 
 /**
@@ -33,16 +37,21 @@ const JWKS_HEADERS = { 'content-type': 'application/jwk-set+json', 'cache-contro
  * forwards to its backend. A repeated JWT is served from the verified-token
  * cache synchronously.
  */
-export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: IncomingMessage, res: ServerResponse): boolean; close(): Promise<void> } {
+export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: IncomingMessage, res: ServerResponse): boolean; policyStats: PolicyStats; close(): Promise<void> } {
   const { config, verifier } = deps;
-  const routes = createRouteTable(config.routes);
+  const policyStats = deps.policyStats ?? createPolicyStats();
+  policyStats.caches.length = 0;
+  const onPolicyFailure = (route: string, err: unknown) => deps.logger.warn({ route, cause: (err as Error).message }, 'policy decision point failed');
+  const routes = createRouteTable<Route>(config.routes.map((route) => ({
+    ...route, check: createPolicyCheck({ policy: route.policy, route: route.name, audience: config.audience, stats: policyStats, onFailure: onPolicyFailure }),
+  })));
   const backend = createUpstream(config.backend, config.upstream);
   const claimHeaders = claimHeaderMapper(config.claimHeaders);
   const policy = headerPolicy(['authorization', ...config.stripHeaders, ...claimHeaders.names], config.server.trustedProxies, config.headers);
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics });
   const grantedScopes = new WeakMap<JWTPayload, Set<string>>();
 
-  function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken): void | Promise<void> {
+  function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, verified: VerifiedToken): void | Promise<void> {
     const { claims } = verified;
     record.cache = verified.cached ? 'hit' : 'miss';
     if (typeof claims.client_id === 'string') record.clientId = claims.client_id;
@@ -50,16 +59,23 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
     let granted = grantedScopes.get(claims);
     if (!granted) grantedScopes.set(claims, granted = scopeSet(claims.scope));
     requireScopes(granted, route);
+    const checked = route.check?.(claims, record);
+    if (checked) return checked.then(() => admit(req, res, record, route, verified));
+    return admit(req, res, record, route, verified);
+  }
+
+  function admit(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, verified: VerifiedToken): void | Promise<void> {
     const admission = deps.throttle.admit(route.name, record.clientId ?? record.sub ?? 'anonymous');
     if (admission instanceof Promise) return admission.then((a) => forward(req, res, record, route, verified, a));
     forward(req, res, record, route, verified, admission);
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken, admission: Admission): void {
+  function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, verified: VerifiedToken, admission: Admission): void {
     if (res.closed) { admission.release(); return; } // the client left while queued
     record.onClose = admission.release;
     const extra: Record<string, string> = { ...claimHeaders.headersFor(verified.claims), 'x-request-id': record.requestId, traceparent: record.traceparent };
     // the signed JWT goes on (the inner one when it came encrypted), so the backend can verify it
+    if (route.policy?.decisionHeader && record.policy) extra[route.policy.decisionHeader.toLowerCase()] = record.policy;
     if (config.forwardJwt) extra.authorization = `Bearer ${verified.jws}`;
     admission.headers['x-request-id'] = record.requestId;
     // the canonical target, exactly as authorized
@@ -86,5 +102,5 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
   if (jwksBody) app.get(JWKS_PATH, (c) => c.body(jwksBody, 200, JWKS_HEADERS));
   app.onError(lifecycle.onError);
 
-  return { app, handle, close: () => backend.close() };
+  return { app, handle, policyStats, close: () => backend.close() };
 }

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, microConfigSchema } from '../../../libs/config/index.js';
 import { createLogger, createMetrics } from '../../../libs/observability/index.js';
+import { createPolicyStats, registerPolicyMetrics } from '../../../libs/policy/index.js';
 import { loadDecryptionKey } from '../../../libs/keys/index.js';
 import { createJwksCache, createVerifier } from '../../../libs/verification/index.js';
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
@@ -58,9 +59,11 @@ runMain('phantom micro', async () => {
   metrics.gaugeFrom('phantom_backend_in_flight', 'Requests in flight to the backend through concurrency gates', () => throttle.inFlight);
   metrics.gaugeFrom('phantom_backend_queued', 'Requests waiting for a concurrency slot', () => throttle.queued);
   metrics.gaugeFrom('phantom_redis_connected', '1 while rate limits are shared through Redis', () => (throttle.sharedLimits ? 1 : 0));
+  const policyStats = createPolicyStats();
+  registerPolicyMetrics(metrics, policyStats);
   let draining = false;
   const encryptionJwk = config.encryption?.publish ? decryption?.publicJwk : undefined;
-  let micro = createMicroApp({ config, logger, metrics, verifier, throttle, encryptionJwk });
+  let micro = createMicroApp({ config, logger, metrics, verifier, throttle, encryptionJwk, policyStats });
   const running = await startServer(micro.app, { ...config.server, realm: config.realm }, logger, micro.handle);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('micro'),
@@ -75,7 +78,7 @@ runMain('phantom micro', async () => {
       const next = loadConfig(file, microConfigSchema, process.env);
       const ignored = restartOnlyChanges(config, next);
       const nextThrottle = buildThrottle(next, logger);
-      const nextMicro = createMicroApp({ config: next, logger, metrics, verifier, throttle: nextThrottle, encryptionJwk });
+      const nextMicro = createMicroApp({ config: next, logger, metrics, verifier, throttle: nextThrottle, encryptionJwk, policyStats });
       running.swap(nextMicro.app, nextMicro.handle);
       const [previousMicro, previousThrottle] = [micro, throttle];
       [micro, throttle, config] = [nextMicro, nextThrottle, next];
