@@ -27,7 +27,7 @@ export interface PolicyCheckOptions {
   stats: PolicyStats;
   /** a PDP client (tests); default from policy.pdp */
   pdp?: PdpClient;
-  /** warn once per PDP failure (no token, no claim values) */
+  /** told of a PDP failure admitted by failMode open (a closed failure is logged as the 503 it becomes) */
   onFailure?: (route: string, err: unknown) => void;
 }
 
@@ -78,8 +78,7 @@ export function createPolicyCheck(options: PolicyCheckOptions): PolicyCheck | un
     const got = cache.get(key, () => evaluate(evaluation, request.requestId));
     if (!(got instanceof Promise)) return apply(got, request, true);
     return got.then((d) => apply(d, request, false), (err: unknown) => {
-      options.onFailure?.(route, err);
-      if (pdpConfig.failMode === 'open') { request.policy = `${prefix}${label}(fail-open)`; return; }
+      if (pdpConfig.failMode === 'open') { options.onFailure?.(route, err); request.policy = `${prefix}${label}(fail-open)`; return; }
       throw new GatewayError('policy_unavailable', 'the policy decision point could not decide', { cause: err, retryAfter: 1, reason: `${label}:${(err as { kind?: string }).kind ?? 'error'}` });
     });
   };

@@ -42,7 +42,7 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono<Env>; handle(req: Inc
   const upstreams = new Map<string, Upstream>();
   const policyStats = deps.policyStats ?? createPolicyStats();
   policyStats.caches.length = 0;
-  const onPolicyFailure = (route: string, err: unknown) => deps.logger.warn({ route, cause: (err as Error).message }, 'policy decision point failed');
+  const onPolicyFailure = (route: string, err: unknown) => deps.logger.warn({ route, cause: (err as Error).message }, 'policy decision point failed; admitted (failMode open)');
   const routes = createRouteTable<Route>(config.routes.map((route) => {
     let upstream = upstreams.get(route.upstream);
     if (!upstream) upstreams.set(route.upstream, upstream = createUpstream(route.upstream, config.upstream));

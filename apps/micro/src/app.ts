@@ -41,7 +41,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono<Env>; handle(req: I
   const { config, verifier } = deps;
   const policyStats = deps.policyStats ?? createPolicyStats();
   policyStats.caches.length = 0;
-  const onPolicyFailure = (route: string, err: unknown) => deps.logger.warn({ route, cause: (err as Error).message }, 'policy decision point failed');
+  const onPolicyFailure = (route: string, err: unknown) => deps.logger.warn({ route, cause: (err as Error).message }, 'policy decision point failed; admitted (failMode open)');
   const routes = createRouteTable<Route>(config.routes.map((route) => ({
     ...route, check: createPolicyCheck({ policy: route.policy, route: route.name, audience: config.audience, stats: policyStats, onFailure: onPolicyFailure }),
   })));
