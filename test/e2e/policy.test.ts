@@ -46,10 +46,17 @@ async function startPolicyTopology(edgeRoutes: (microUrl: string) => unknown[], 
   }
 }
 
-describe('policies on real processes: claim rules and the dev AuthZEN PDP at the edge and the micro', () => {
+describe('policies on real processes: claim rules and the dev AuthZEN PDP at the edge and the micro; PDP failures; OPA adapter', () => {
   let t: Topology;
   let pdp: Program;
+  // a second edge, straight in front of the backend, whose routes ask broken PDPs
+  let edge: Program, slow: Program, guarded: Program;
+  let garbage: Awaited<ReturnType<typeof answering>>, opa: Awaited<ReturnType<typeof answering>>;
   before(async () => {
+    [slow, guarded, garbage, opa] = await Promise.all([
+      startPdp(['--delay-ms', '3000'], { default: true }), startPdp(['--token', 'right'], { default: true }),
+      answering('{"decision":"yes"}'), answering('{"result":{"allow":true}}'),
+    ]);
     pdp = await startPdp(['--token', 'pdp-secret'], {
       rules: [
         { resourcePrefix: '/orders/demo-app/secret', decision: false },
@@ -70,8 +77,25 @@ describe('policies on real processes: claim rules and the dev AuthZEN PDP at the
           { name: 'orders-write', pathPrefix: '/orders', methods: ['POST'], scopes: ['orders:write'], policy: { claims: [{ name: 'strong-auth', claim: 'acr', atLeast: 'loa2', order: ['loa1', 'loa2', 'loa3'] }] } },
         ],
     });
+    const down = `http://127.0.0.1:${await freePort()}`;
+    const route = (name: string, pdp: object) => ({
+      name, pathPrefix: `/${name}`, upstream: t.backend.url, audience: 'orders', scopes: ['orders:read'], policy: { pdp, decisionHeader: 'X-Phantom-Policy' },
+    });
+    edge = await startEdge(t.as.url, t.backend.url, {
+      routes: [
+        route('down', { url: down }),
+        route('slow', { url: slow.url, timeoutMs: 300 }),
+        route('garbage', { url: garbage.url }),
+        route('badauth', { url: guarded.url, bearerToken: 'wrong' }),
+        route('open', { url: down, failMode: 'open' }),
+        route('opa', { kind: 'opa', url: opa.url, path: 'phantom/allow' }),
+      ],
+    });
   });
-  after(async () => { await t?.stop(); await pdp?.stop(); });
+  after(async () => {
+    await Promise.all([t?.stop(), ...[pdp, edge, slow, guarded].map((p) => p?.stop())]);
+    for (const s of [garbage, opa]) { s?.server.closeAllConnections(); s?.server.close(); }
+  });
 
   test('allowed by the claim rule and the PDP: forwarded; the backend sees the micro decision header; the PDP got the AuthZEN request', async () => {
     const token = await getToken(t.as, { scope: 'orders:read' });
@@ -134,46 +158,17 @@ describe('policies on real processes: claim rules and the dev AuthZEN PDP at the
     assert.equal((await pdpStats(pdp)).evaluations, before + 1);
     assert.ok(await metric(t.edge, 'phantom_policy_cache_hits_total') >= 5);
   });
-});
-
-describe('PDP failures at the edge: closed → 503, never a silent allow; open only when configured; OPA adapter', () => {
-  let as: Program, backend: Program, edge: Program, slow: Program, guarded: Program;
-  let garbage: Awaited<ReturnType<typeof answering>>, opa: Awaited<ReturnType<typeof answering>>;
-  before(async () => {
-    [as, backend, slow, guarded, garbage, opa] = await Promise.all([
-      startDevAs(), startBackend('policy-backend'), startPdp(['--delay-ms', '3000'], { default: true }), startPdp(['--token', 'right'], { default: true }),
-      answering('{"decision":"yes"}'), answering('{"result":{"allow":true}}'),
-    ]);
-    const down = `http://127.0.0.1:${await freePort()}`;
-    const route = (name: string, pdp: object, extra: object = {}) => ({
-      name, pathPrefix: `/${name}`, upstream: backend.url, audience: 'orders', scopes: ['orders:read'], policy: { pdp, decisionHeader: 'X-Phantom-Policy', ...extra },
-    });
-    edge = await startEdge(as.url, backend.url, {
-      routes: [
-        route('down', { url: down }),
-        route('slow', { url: slow.url, timeoutMs: 300 }),
-        route('garbage', { url: garbage.url }),
-        route('badauth', { url: guarded.url, bearerToken: 'wrong' }),
-        route('open', { url: down, failMode: 'open' }),
-        route('opa', { kind: 'opa', url: opa.url, path: 'phantom/allow' }),
-      ],
-    });
-  });
-  after(async () => {
-    await Promise.all([edge, as, backend, slow, guarded].map((p) => p?.stop()));
-    for (const s of [garbage, opa]) { s?.server.closeAllConnections(); s?.server.close(); }
-  });
 
   test('PDP down, slow, garbage or refusing our credentials → 503 policy_unavailable with Retry-After; the backend is never called', async () => {
-    const token = await getToken(as, { scope: 'orders:read' });
-    const backendBefore = (await received(backend)).length;
+    const token = await getToken(t.as, { scope: 'orders:read' });
+    const backendBefore = (await received(t.backend)).length;
     for (const name of ['down', 'slow', 'garbage', 'badauth']) {
       const reply = await send(`${edge.url}/${name}/1`, { headers: bearer(token) });
       assert.equal(reply.status, 503, name);
       assert.equal(reply.headers['retry-after'], '1', name);
       assert.equal(reply.json().error, 'policy_unavailable', name);
     }
-    assert.equal((await received(backend)).length, backendBefore);
+    assert.equal((await received(t.backend)).length, backendBefore);
     assert.equal((await pdpStats(guarded)).unauthorized, 1);
     assert.match(await waitForLine(edge, '"code":"policy_unavailable","reason":"pdp:authzen:timeout","msg":"request failed"'), /"status":503/);
     assert.equal(await metric(edge, 'phantom_policy_pdp_failures_total'), 4);
@@ -181,17 +176,17 @@ describe('PDP failures at the edge: closed → 503, never a silent allow; open o
   });
 
   test('failMode open admits when the PDP is down, and says so to the backend', async () => {
-    const token = await getToken(as, { scope: 'orders:read' });
+    const token = await getToken(t.as, { scope: 'orders:read' });
     const reply = await send(`${edge.url}/open/1`, { headers: bearer(token) });
     assert.equal(reply.status, 200);
-    assert.equal((await received(backend)).at(-1)!.headers['x-phantom-policy'], 'pdp:authzen(fail-open)');
+    assert.equal((await received(t.backend)).at(-1)!.headers['x-phantom-policy'], 'pdp:authzen(fail-open)');
   });
 
   test('OPA adapter: POST /v1/data/phantom/allow with the evaluation as input; the decision reaches the backend', async () => {
-    const token = await getToken(as, { scope: 'orders:read' });
+    const token = await getToken(t.as, { scope: 'orders:read' });
     const reply = await send(`${edge.url}/opa/7`, { headers: bearer(token) });
     assert.equal(reply.status, 200);
-    assert.equal((await received(backend)).at(-1)!.headers['x-phantom-policy'], 'pdp:opa');
+    assert.equal((await received(t.backend)).at(-1)!.headers['x-phantom-policy'], 'pdp:opa');
     const [call] = opa.bodies as { url: string; body: { input: { resource: { id: string } } } }[];
     assert.equal(call!.url, '/v1/data/phantom/allow');
     assert.equal(call!.body.input.resource.id, '/opa/7');
