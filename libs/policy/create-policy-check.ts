@@ -1,7 +1,7 @@
 import { GatewayError } from '../errors/index.js';
 import type { PolicyConfig } from '../config/policy-schema.js';
 import { compileClaimRules, type Claims } from './claim-rules.js';
-import { buildEvaluation } from './build-evaluation.js';
+import { buildEvaluation, evaluationKey } from './build-evaluation.js';
 import { createDecisionCache } from './decision-cache.js';
 import { createAuthzenClient } from './authzen-client.js';
 import { createOpaClient } from './opa-client.js';
@@ -74,8 +74,10 @@ export function createPolicyCheck(options: PolicyCheckOptions): PolicyCheck | un
 
   return function checkPolicy(claims, request) {
     claimCheck?.(claims, request);
-    const { evaluation, key } = buildEvaluation(claims, { method: request.method, path: request.path, route, audience }, mapping);
-    const got = cache.get(key, () => evaluate(evaluation, request.requestId));
+    const target = { method: request.method, path: request.path, route, audience };
+    const key = evaluationKey(claims, target, mapping);
+    if (key === undefined) buildEvaluation(claims, target, mapping); // throws: no subject
+    const got = cache.get(key!, () => evaluate(buildEvaluation(claims, target, mapping).evaluation, request.requestId));
     if (!(got instanceof Promise)) return apply(got, request, true);
     return got.then((d) => apply(d, request, false), (err: unknown) => {
       if (pdpConfig.failMode === 'open') { options.onFailure?.(route, err); request.policy = `${prefix}${label}(fail-open)`; return; }
