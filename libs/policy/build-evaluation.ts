@@ -22,17 +22,16 @@ const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 const field = (v: string | undefined) => (v === undefined ? '-|' : `${v.length}:${v}|`);
 
 /**
- * The tuple a decision depends on, as a cache key, built without allocating
- * the evaluation (a warm cache never builds it). Subject: `sub` as a user,
- * else `client_id` as a client; undefined when the token names neither.
+ * The token's part of the tuple a decision depends on (subject, client,
+ * scopes), as a cache-key prefix; undefined when the token names no subject.
+ * The route's part (route, audience, resource type) is fixed per check and the
+ * request's part is `<method> <path>` (see createPolicyCheck).
  */
-export function evaluationKey(claims: Claims, target: EvaluationTarget, mapping: EvaluationMapping): string | undefined {
+export function subjectKey(claims: Claims): string | undefined {
   const sub = str(claims.sub);
   const clientId = str(claims.client_id);
   if (sub === undefined && clientId === undefined) return undefined;
-  const scope = typeof claims.scope === 'string' ? claims.scope : '';
-  return field(sub) + field(clientId) + field(mapping.actions[target.method] ?? target.method) + field(target.method)
-    + field(mapping.resourceType ?? target.route) + field(target.path) + field(target.route) + field(scope) + field(target.audience);
+  return field(sub) + field(clientId) + field(typeof claims.scope === 'string' ? claims.scope : '');
 }
 
 /**
@@ -40,8 +39,8 @@ export function evaluationKey(claims: Claims, target: EvaluationTarget, mapping:
  * decision depends on). Subject: `sub` as a user, else `client_id` as a client.
  */
 export function buildEvaluation(claims: Claims, target: EvaluationTarget, mapping: EvaluationMapping): { evaluation: AuthzenEvaluation; key: string } {
-  const key = evaluationKey(claims, target, mapping);
-  if (key === undefined) throw new GatewayError('access_denied', 'the token names no subject for the policy decision', { reason: 'pdp:no_subject' });
+  const subject = subjectKey(claims);
+  if (subject === undefined) throw new GatewayError('access_denied', 'the token names no subject for the policy decision', { reason: 'pdp:no_subject' });
   const sub = str(claims.sub);
   const clientId = str(claims.client_id);
   const id = sub ?? clientId!;
@@ -53,5 +52,5 @@ export function buildEvaluation(claims: Claims, target: EvaluationTarget, mappin
     resource: { type: mapping.resourceType ?? target.route, id: target.path, properties: { route: target.route } },
     context: { scopes: scope ? scope.split(' ').filter(Boolean) : [], client_id: clientId ?? null, audience: target.audience },
   };
-  return { evaluation, key };
+  return { evaluation, key: `${subject}${target.method} ${target.path}` };
 }

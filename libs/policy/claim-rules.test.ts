@@ -58,10 +58,13 @@ test('no rules compile to no step', () => {
 });
 
 test('pathTemplate matches leading segments only, literally', () => {
-  const m = compilePathTemplate('/t/:tenant/orders');
-  assert.deepEqual({ ...m('/t/acme/orders/1') }, { tenant: 'acme' });
-  assert.equal(m('/t/acme/other'), undefined);
-  assert.equal(m('/t//orders'), undefined);
+  const { params, match } = compilePathTemplate('/t/:tenant/orders');
+  assert.deepEqual([...params], [['tenant', 2]]);
+  assert.equal(match('/t/acme/orders/1')?.[2], 'acme');
+  assert.equal(match('/t/acme/orders')?.[2], 'acme');
+  assert.equal(match('/t/acme/other'), undefined);
+  assert.equal(match('/t//orders'), undefined);
+  assert.equal(match('/t/acme'), undefined);
 });
 
 test('a bad rule is a config error naming the file and field: unknown operator, two operators, atLeast without order, unknown param', () => {

@@ -1,7 +1,7 @@
 import { GatewayError } from '../errors/index.js';
 import type { PolicyConfig } from '../config/policy-schema.js';
 import { compileClaimRules, type Claims } from './claim-rules.js';
-import { buildEvaluation, evaluationKey } from './build-evaluation.js';
+import { buildEvaluation, subjectKey } from './build-evaluation.js';
 import { createDecisionCache } from './decision-cache.js';
 import { createAuthzenClient } from './authzen-client.js';
 import { createOpaClient } from './opa-client.js';
@@ -52,15 +52,17 @@ export function createPolicyCheck(options: PolicyCheckOptions): PolicyCheck | un
   stats.caches.push(cache);
   const prefix = claimCheck ? 'claims+' : '';
   const label = `pdp:${pdpConfig.kind}`;
+  const subjectKeys = new WeakMap<Claims, string>();
   const mapping = { actions: pdpConfig.actions, resourceType: pdpConfig.resourceType };
 
+  const admitted = `${prefix}${label}`, admittedCached = `${admitted}(cached)`, admittedOpen = `${admitted}(fail-open)`;
   function apply(decision: Decision, request: PolicyRequest, cached: boolean): void {
     stats.decisions++;
     if (!decision.decision) {
       stats.denials++;
       throw new GatewayError('access_denied', `the policy decision point (${decision.by}) does not allow this request`, { reason: label });
     }
-    request.policy = `${prefix}${label}${cached ? '(cached)' : ''}`;
+    request.policy = cached ? admittedCached : admitted;
   }
 
   function evaluate(evaluation: Parameters<PdpClient>[0], requestId: string | undefined): Promise<Decision> {
@@ -74,13 +76,15 @@ export function createPolicyCheck(options: PolicyCheckOptions): PolicyCheck | un
 
   return function checkPolicy(claims, request) {
     claimCheck?.(claims, request);
-    const target = { method: request.method, path: request.path, route, audience };
-    const key = evaluationKey(claims, target, mapping);
-    if (key === undefined) buildEvaluation(claims, target, mapping); // throws: no subject
-    const got = cache.get(key!, () => evaluate(buildEvaluation(claims, target, mapping).evaluation, request.requestId));
+    // the token's part of the key, once per facts object (cached facts are reused across requests)
+    let subject = subjectKeys.get(claims);
+    if (subject === undefined) subjectKeys.set(claims, subject = subjectKey(claims) ?? '');
+    if (subject === '') throw new GatewayError('access_denied', 'the token names no subject for the policy decision', { reason: 'pdp:no_subject' });
+    const got = cache.get(`${subject}${request.method} ${request.path}`, () => evaluate(
+      buildEvaluation(claims, { method: request.method, path: request.path, route, audience }, mapping).evaluation, request.requestId));
     if (!(got instanceof Promise)) return apply(got, request, true);
     return got.then((d) => apply(d, request, false), (err: unknown) => {
-      if (pdpConfig.failMode === 'open') { options.onFailure?.(route, err); request.policy = `${prefix}${label}(fail-open)`; return; }
+      if (pdpConfig.failMode === 'open') { options.onFailure?.(route, err); request.policy = admittedOpen; return; }
       throw new GatewayError('policy_unavailable', 'the policy decision point could not decide', { cause: err, retryAfter: 1, reason: `${label}:${(err as { kind?: string }).kind ?? 'error'}` });
     });
   };
