@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { policySchema } from './policy-schema.js';
 import { upstreamTlsSchema } from './tls-schema.js';
 import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
 import { adminSchema, durationMs, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
@@ -125,6 +126,7 @@ export const edgeConfigSchema = z.strictObject({
     audience: z.string().min(1).describe('the audience (declared under audiences) a JWT is minted for'),
     stripPrefix: z.boolean().default(false).describe('remove pathPrefix from the path sent upstream'),
     rateLimit: rateLimitSchema.optional().describe('per-client and per-route rate limits, checked before minting (see README, Throttling)'),
+    policy: policySchema.optional().describe('authorization beyond scopes: claim rules and an external PDP (README "Policies")'),
   })).min(1),
   throttle: z.strictObject(throttleSchema).prefault({}),
   /** sender-constrained tokens (RFC 8705 certificate-bound, RFC 9449 DPoP); see "TLS and proof of possession" */

@@ -6,3 +6,4 @@ export { microConfigSchema, type MicroConfig, type MicroRouteConfig } from './mi
 export { durationMs } from './schema-parts.js';
 export { jsonSchemas } from './json-schemas.js';
 export { configTable, withConfigTable } from './config-tables.js';
+export { policySchema, pdpSchema, type PolicyConfig, type PdpConfig, type ClaimRuleConfig } from './policy-schema.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { policySchema } from './policy-schema.js';
 import { SIGNING_ALGORITHMS } from '../keys/algorithms.js';
 import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
 import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
@@ -40,6 +41,7 @@ export const microConfigSchema = z.strictObject({
     stripPrefix: z.boolean().default(false).describe('remove pathPrefix from the path sent to the backend'),
     rateLimit: rateLimitSchema.optional().describe('e.g. perClient: { limit: 20, per: 1s } — client = client_id, else sub (see README, Throttling)'),
     requireSenderConstraint: z.boolean().default(false).describe('only JWTs for which the edge checked a proof of possession (mTLS-bound or DPoP token); others get 403'),
+    policy: policySchema.optional().describe('authorization beyond scopes: claim rules and an external PDP (README "Policies")'),
     /** protects the backend: requests in flight, a bounded queue, a maximum wait */
     concurrency: z.strictObject({
       max: z.number().int().positive(),

@@ -21,6 +21,8 @@ export interface RequestRecord {
   sub?: string;
   /** introspection or verification cache: hit | miss | shared */
   cache?: string;
+  /** the policy decision that admitted the request (see libs/policy) */
+  policy?: string;
   start: number;
   /** milliseconds until the upstream's response headers arrived */
   upstreamMs?: number;
@@ -53,6 +55,7 @@ export function createRequestLog(parent: Logger, options: { accessLog: boolean }
       client_id: record.clientId,
       sub: record.sub,
       cache: record.cache,
+      policy: record.policy,
       code: record.code,
       reason: record.reason,
     };

@@ -17,6 +17,7 @@ export const SCRIPTS = {
   backend: dist('apps/demo-backend/src/main.js'),
   edge: dist('apps/edge/src/main.js'),
   micro: dist('apps/micro/src/main.js'),
+  pdp: dist('apps/pdp/src/main.js'),
 };
 
 export function freePort(): Promise<number> {

@@ -4,6 +4,7 @@
  *   phantom edge  --config edge.yaml  [--check [--online]]
  *   phantom micro --config micro.yaml [--check [--online]]
  *   phantom dev-as [--port 4000]
+ *   phantom pdp [--port 8181] [--rules rules.yaml]
  *   phantom demo
  *   phantom schema [--out deploy/schema]
  */
@@ -15,6 +16,7 @@ const PROGRAMS: Record<string, string> = {
   edge: '../../edge/src/main.js',
   micro: '../../micro/src/main.js',
   'dev-as': '../../dev-as/src/main.js',
+  pdp: '../../pdp/src/main.js',
   demo: '../../demo/src/main.js',
   schema: './write-schemas.js',
 };
@@ -25,6 +27,7 @@ commands:
   edge    --config <file>   the edge gateway (opaque token in, audience JWT out)
   micro   --config <file>   a micro gateway (verifies the edge's JWTs for one domain)
   dev-as  [--port 4000]     the development Authorization Server (oidc-provider)
+  pdp     [--rules <file>]  the development Policy Decision Point (AuthZEN 1.0)
   demo                      the whole demo topology on 127.0.0.1
   schema  [--out <dir>]     write the JSON Schemas of both configuration files
 

@@ -13,6 +13,7 @@ import { createInFlightLimit, peerAddress, type Throttle } from '../../../libs/t
 import { createCertificateBinding } from '../../../libs/pop/index.js';
 import { normaliseHtu, parseAuthorization, type DpopVerifier } from '../../../libs/dpop/index.js';
 import { headerValues } from '../../../libs/bearer/parse-bearer.js';
+import { createPolicyCheck, createPolicyStats, type PolicyCheck, type PolicyStats } from '../../../libs/policy/index.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -29,10 +30,12 @@ export interface EdgeDeps {
   /** RFC 9449 proofs (kept across reloads: its replay cache must survive them) */
   dpop?: DpopVerifier | undefined;
   now?: () => number;
+  /** policy counters, kept across reloads (registerPolicyMetrics) */
+  policyStats?: PolicyStats;
 }
 
 const JWKS_PATH = '/.well-known/jwks.json';
-type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream };
+type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream; check?: PolicyCheck | undefined };
 
 /**
  * The edge gateway: opaque token in, audience-scoped JWT out, forwarded to
@@ -40,17 +43,21 @@ type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream };
  * synchronously; only an introspection or a signature makes it wait. The
  * control-plane app (Hono) serves the JWKS; `handle` is the data path (node:http).
  */
-export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: IncomingMessage, res: ServerResponse): boolean; close(): Promise<void> } {
+export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: IncomingMessage, res: ServerResponse): boolean; policyStats: PolicyStats; close(): Promise<void> } {
   const { config, introspection, minter } = deps;
   const now = deps.now ?? Date.now;
   const pools = deps.pools ?? createUpstreamPools();
   const upstreams = new Map<string, Upstream>();
+  const policyStats = deps.policyStats ?? createPolicyStats();
+  policyStats.caches.length = 0;
+  const onPolicyFailure = (route: string, err: unknown) => deps.logger.warn({ route, cause: (err as Error).message }, 'policy decision point failed; admitted (failMode open)');
   const routes = createRouteTable<Route>(config.routes.map((route) => {
     const tls = route.upstreamTls ?? config.upstream.tls;
     const key = tls ? `${route.upstream} ${JSON.stringify(tls)}` : route.upstream;
     let upstream = upstreams.get(key);
     if (!upstream) upstreams.set(key, upstream = pools.acquire(route.upstream, { ...config.upstream, tls }));
-    return { ...route, upstream };
+    const check = createPolicyCheck({ policy: route.policy, route: route.name, audience: route.audience, stats: policyStats, onFailure: onPolicyFailure });
+    return { ...route, upstream, check };
   }));
   const binding = createCertificateBinding({ forwardedHeader: config.proofOfPossession.forwardedCertificateHeader, trustedPeers: config.server.trustedProxies });
   const policy = headerPolicy(['authorization', 'dpop', ...config.stripHeaders, ...(binding.header ? [binding.header] : [])], config.server.trustedProxies, config.headers);
@@ -64,7 +71,9 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     if (res.destroyed) return; // the client left while the JWT was signed
     // the canonical target, exactly as authorized
     const path = route.stripPrefix ? stripPrefix(record.path, route.pathPrefix, record.query) : record.query ? record.path + record.query : record.path;
-    const headers = forwardHeaders(req, policy, { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent }, record.host);
+    const own: Record<string, string> = { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent };
+    if (route.policy?.decisionHeader && record.policy) own[route.policy.decisionHeader.toLowerCase()] = record.policy;
+    const headers = forwardHeaders(req, policy, own, record.host);
     const sent = performance.now();
     route.upstream.forward(req, res, {
       path, headers,
@@ -103,7 +112,14 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     let granted = grantedScopes.get(result);
     if (!granted) grantedScopes.set(result, granted = scopeSet(result.scope));
     requireScopes(granted, route);
-    const admission = route.rateLimit && deps.throttle?.admit(route.name, { claims: result, peer: peerAddress(req, trusted) });
+    // policy before minting: a denied request never costs a signature
+    const checked = route.check?.(result, record);
+    if (checked) return checked.then(() => admit(req, res, record, route, looked));
+    return admit(req, res, record, route, looked);
+  }
+
+  function admit(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection): void | Promise<void> {
+    const admission = route.rateLimit && deps.throttle?.admit(route.name, { claims: looked.result, peer: peerAddress(req, trusted) });
     if (admission instanceof Promise) return admission.then(() => mintAndForward(req, res, record, route, looked));
     return mintAndForward(req, res, record, route, looked);
   }
@@ -137,5 +153,5 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     await lifecycle.idle();
     await Promise.all([...upstreams.values()].map((u) => pools.release(u)));
   };
-  return { app, handle, close };
+  return { app, handle, policyStats, close };
 }

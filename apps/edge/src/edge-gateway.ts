@@ -2,6 +2,7 @@ import { ConfigError, edgeConfigSchema, type EdgeConfig } from '../../../libs/co
 import { createKeyring, loadPrivateKey, loadSigningKeys } from '../../../libs/keys/index.js';
 import { createAsClientFromConfig, createIntrospectionCache, createMissGuard, createTokenLookupFromConfig } from '../../../libs/introspection/index.js';
 import { withFallback, type GatewayDefinition } from '../../../libs/server/index.js';
+import { createPolicyStats, registerPolicyMetrics } from '../../../libs/policy/index.js';
 import { registerThrottleMetrics, type Throttle } from '../../../libs/throttle/index.js';
 import { backoffMs } from '../../../libs/retry/backoff.js';
 import { createDpopVerifier } from '../../../libs/dpop/index.js';
@@ -55,6 +56,9 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
     metrics.counterFrom('phantom_mint_cache_hits_total', 'Requests served a cached JWT', () => mintStats.hits);
     metrics.gaugeFrom('phantom_introspection_cache_entries', 'Entries in the introspection caches', () => introspection.size);
     const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience, clockSkewSeconds: config.introspection.clockSkewSeconds };
+    // policy counters live as long as the process: every pipeline adds to the same ones
+    const policyStats = createPolicyStats();
+    registerPolicyMetrics(metrics, policyStats);
     let first = true;
     // one DPoP verifier per process: its replay cache must survive reloads (DPoP settings are restart-only)
     const dpopConfig = config.proofOfPossession.dpop;
@@ -72,7 +76,7 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
         const minter = buildMinter(next, file, keys, mintStats); // reads the keyring when it signs
         const nextThrottle = buildEdgeThrottle(next, logger, throttle);
         const edge = createEdgeApp({
-          config: next, logger, metrics, introspection, minter, keys, acceptance, pools, dpop,
+          config: next, logger, metrics, introspection, minter, keys, acceptance, pools, dpop, policyStats,
           throttle: nextThrottle,
         });
         return {

@@ -9,6 +9,7 @@ import type { Logger, Metrics, RequestRecord } from '../../../libs/observability
 import { createControlPlane, createDataPath, createRequestLifecycle, guardBody } from '../../../libs/server/index.js';
 import { peerAddress, type Admission, type Throttle } from '../../../libs/throttle/index.js';
 import { requireSenderConstraint } from '../../../libs/pop/index.js';
+import { createPolicyCheck, createPolicyStats, type PolicyCheck, type PolicyStats } from '../../../libs/policy/index.js';
 import { claimHeaderMapper } from './claim-headers.js';
 
 export interface MicroDeps {
@@ -21,18 +22,26 @@ export interface MicroDeps {
   encryptionJwk?: JWK | undefined;
   /** the program's upstream pools, shared across reloads (a private set when absent) */
   pools?: UpstreamPools;
+  /** policy counters, kept across reloads (registerPolicyMetrics) */
+  policyStats?: PolicyStats;
 }
 
 const JWKS_PATH = '/.well-known/jwks.json';
+type Route = MicroRouteConfig & { check?: PolicyCheck | undefined };
 
 /**
  * The micro gateway: verifies the edge's JWT, checks the route's scopes and
  * forwards to its backend. A repeated JWT is served from the verified-token
  * cache synchronously.
  */
-export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: IncomingMessage, res: ServerResponse): boolean; close(): Promise<void> } {
+export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: IncomingMessage, res: ServerResponse): boolean; policyStats: PolicyStats; close(): Promise<void> } {
   const { config, verifier } = deps;
-  const routes = createRouteTable(config.routes);
+  const policyStats = deps.policyStats ?? createPolicyStats();
+  policyStats.caches.length = 0;
+  const onPolicyFailure = (route: string, err: unknown) => deps.logger.warn({ route, cause: (err as Error).message }, 'policy decision point failed; admitted (failMode open)');
+  const routes = createRouteTable<Route>(config.routes.map((route) => ({
+    ...route, check: createPolicyCheck({ policy: route.policy, route: route.name, audience: config.audience, stats: policyStats, onFailure: onPolicyFailure }),
+  })));
   const pools = deps.pools ?? createUpstreamPools();
   const backend = pools.acquire(config.backend, config.upstream);
   const claimHeaders = claimHeaderMapper(config.claimHeaders, (claim, header, reason) => deps.logger.warn({ claim, header, reason }, 'claim header left out'));
@@ -41,7 +50,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: Incomi
   const grantedScopes = new WeakMap<JWTPayload, Set<string>>();
   const trusted = new Set(config.server.trustedProxies);
 
-  function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken): void | Promise<void> {
+  function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, verified: VerifiedToken): void | Promise<void> {
     const { claims } = verified;
     record.cache = verified.cached ? 'hit' : 'miss';
     if (typeof claims.client_id === 'string') record.clientId = claims.client_id;
@@ -50,16 +59,23 @@ export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: Incomi
     if (!granted) grantedScopes.set(claims, granted = scopeSet(claims.scope));
     requireScopes(granted, route);
     if (route.requireSenderConstraint) requireSenderConstraint(claims);
-    const admission = deps.throttle.admit(route.name, { claims, peer: peerAddress(req, trusted) });
+    const checked = route.check?.(claims, record);
+    if (checked) return checked.then(() => admit(req, res, record, route, verified));
+    return admit(req, res, record, route, verified);
+  }
+
+  function admit(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, verified: VerifiedToken): void | Promise<void> {
+    const admission = deps.throttle.admit(route.name, { claims: verified.claims, peer: peerAddress(req, trusted) });
     if (admission instanceof Promise) return admission.then((a) => forward(req, res, record, route, verified, a));
     forward(req, res, record, route, verified, admission);
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: MicroRouteConfig, verified: VerifiedToken, admission: Admission): void {
+  function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, verified: VerifiedToken, admission: Admission): void {
     if (res.closed) { admission.release(); return; } // the client left while queued
     record.onClose = admission.release;
     const extra: Record<string, string> = { ...claimHeaders.headersFor(verified.claims), 'x-request-id': record.requestId, traceparent: record.traceparent };
     // the signed JWT goes on (the inner one when it came encrypted), so the backend can verify it
+    if (route.policy?.decisionHeader && record.policy) extra[route.policy.decisionHeader.toLowerCase()] = record.policy;
     if (config.forwardJwt) extra.authorization = `Bearer ${verified.jws}`;
     admission.headers['x-request-id'] = record.requestId;
     // the canonical target, exactly as authorized
@@ -91,5 +107,5 @@ export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: Incomi
     await lifecycle.idle();
     await pools.release(backend);
   };
-  return { app, handle, close };
+  return { app, handle, policyStats, close };
 }

@@ -2,6 +2,7 @@ import { ConfigError, microConfigSchema, type MicroConfig } from '../../../libs/
 import { loadDecryptionKey } from '../../../libs/keys/index.js';
 import { createJwksCache, createVerifier } from '../../../libs/verification/index.js';
 import { withFallback, type GatewayDefinition } from '../../../libs/server/index.js';
+import { createPolicyStats, registerPolicyMetrics } from '../../../libs/policy/index.js';
 import { registerThrottleMetrics, type Throttle } from '../../../libs/throttle/index.js';
 import { createMicroApp } from './app.js';
 import { buildThrottle, describeThrottle } from './build-throttle.js';
@@ -34,6 +35,9 @@ export const microGateway: GatewayDefinition<MicroConfig> = {
       decryption: decryption && { mode: config.encryption!.mode, key: decryption.key, alg: decryption.alg },
     });
     const encryptionJwk = config.encryption?.publish ? decryption?.publicJwk : undefined;
+    // policy counters live as long as the process: every pipeline adds to the same ones
+    const policyStats = createPolicyStats();
+    registerPolicyMetrics(metrics, policyStats);
     let throttle: Throttle | undefined; // the one in force: the gauges read it
     metrics.counterFrom('phantom_verifications_total', 'JWT signature verifications', () => verifier.stats.verifications);
     metrics.counterFrom('phantom_verification_cache_hits_total', 'Requests answered from the verified-token cache', () => verifier.stats.hits);
@@ -48,7 +52,7 @@ export const microGateway: GatewayDefinition<MicroConfig> = {
       async build(next) {
         // unchanged routes keep their windows and in-flight counts (handed over by the throttle in force)
         const nextThrottle = buildThrottle(next, logger, throttle);
-        const micro = createMicroApp({ config: next, logger, metrics, verifier, throttle: nextThrottle, encryptionJwk, pools });
+        const micro = createMicroApp({ config: next, logger, metrics, verifier, throttle: nextThrottle, encryptionJwk, pools, policyStats });
         return {
           handler: withFallback(micro.handle, micro.app),
           activate: () => { throttle = nextThrottle; },
