@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { adminSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+import { revocationSchema } from '../revocation/revocation-schema.js';
 
 const clientAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
 
@@ -95,6 +96,8 @@ export const edgeConfigSchema = z.strictObject({
   development: z.boolean().default(false),
   server: serverSchema.prefault({}),
   admin: adminSchema.prefault({}),
+  /** revocation push: admin API, denylist, fan-out (README "Scaling out") */
+  revocation: revocationSchema.optional(),
   /** the `iss` of every minted JWT: this edge's public identifier */
   issuer: httpUrl,
   realm: z.string().default('phantom-edge'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, upstreamSchema } from './schema-parts.js';
+import { revocationSchema } from '../revocation/revocation-schema.js';
 
 const rate = z.strictObject({ limit: z.number().int().positive(), per: durationMs });
 
@@ -7,6 +8,8 @@ export const microConfigSchema = z.strictObject({
   development: z.boolean().default(false),
   server: serverSchema.prefault({}),
   admin: adminSchema.prefault({}),
+  /** revocation push: admin API, denylist, fan-out (README "Scaling out") */
+  revocation: revocationSchema.optional(),
   realm: z.string().default('phantom-micro'),
   /** this domain's audience: a JWT's `aud` must contain it */
   audience: z.string().min(1),

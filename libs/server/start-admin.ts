@@ -11,6 +11,8 @@ export interface AdminOptions {
   /** what readiness for traffic takes (configuration loaded, dependencies reached, not draining): ready when all hold */
   checks(): Record<string, boolean>;
   version: Record<string, string>;
+  /** extra control-plane routes mounted at the root (e.g. the revocation API) */
+  routes?: Hono | undefined;
 }
 
 /**
@@ -28,6 +30,7 @@ export function startAdmin(options: AdminOptions): Promise<{ server: Server; url
   });
   app.get('/metrics', async () => new Response(await options.registry.metrics(), { headers: { 'content-type': options.registry.contentType } }));
   app.get('/version', () => new Response(JSON.stringify(options.version), { headers: json }));
+  if (options.routes) app.route('/', options.routes);
   app.notFound(() => new Response('{"error":"not_found","error_description":"no such admin endpoint"}', { status: 404, headers: json }));
   const server = createServer(getRequestListener(app.fetch));
   return new Promise((resolve, reject) => {

@@ -11,6 +11,7 @@ import { createAsClientFromConfig, createIntrospectionCache, createTokenLookupFr
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
 import { createEdgeApp } from './app.js';
 import { buildMinter, restartOnlyChanges } from './build-minter.js';
+import { createRevocationFromConfig, edgeExposureWindow, edgeRetainSeconds, guardIntrospection } from '../../../libs/revocation/index.js';
 
 runMain('phantom edge', async () => {
   const { values } = parseArgs({ options: { config: { type: 'string' }, check: { type: 'boolean', default: false }, online: { type: 'boolean', default: false } } });
@@ -37,7 +38,7 @@ runMain('phantom edge', async () => {
         throw new ConfigError(file, [`authorizationServer.issuer: discovery at ${as.issuer} failed (${causeOf(err)})`]);
       });
     }
-    process.stdout.write(`${file}: configuration OK${values.online ? '; the authorization server answers discovery' : ''}\n`);
+    process.stdout.write(`${file}: configuration OK${values.online ? '; the authorization server answers discovery' : ''}\n${edgeExposureWindow(config)}\n`);
     return;
   }
   // discover in the background until it works (readiness depends on it), backing off from 1 s to 30 s
@@ -70,13 +71,18 @@ runMain('phantom edge', async () => {
   metrics.counterFrom('phantom_mint_cache_hits_total', 'Requests served a cached JWT', () => mintStats.hits);
   metrics.gaugeFrom('phantom_introspection_cache_entries', 'Entries in the introspection caches', () => introspection.size);
 
+  // revocation push: the denylist checked right after the token lookup, the admin routes, the fan-out
+  const revocation = config.revocation && createRevocationFromConfig(config.revocation, { realm: config.realm, logger, registry: metrics.registry, defaultRetainSeconds: edgeRetainSeconds(config) });
+  const lookup = revocation ? guardIntrospection(introspection, revocation.service.store) : introspection;
+  if (revocation) metrics.gaugeFrom('phantom_revocation_fanout_connected', '1 while the revocation fan-out reaches Redis (or needs none)', () => (revocation.fanOut.connected ? 1 : 0));
   let draining = false;
   const acceptance = { issuer: as.issuer, requiredAudience: as.requiredAudience };
-  let edge = createEdgeApp({ config, logger, metrics, introspection, minter, keys, acceptance });
+  let edge = createEdgeApp({ config, logger, metrics, introspection: lookup, minter, keys, acceptance });
   const running = await startServer(edge.app, { ...config.server, realm: config.realm }, logger, edge.handle);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('edge'),
     checks: () => ({ authorizationServerDiscovered: asClient.discovered, notDraining: !draining }),
+    routes: revocation?.routes,
   }) : undefined;
   logger.info({ url: running.url, admin: admin?.url, routes: config.routes.length, kid: keys.active.kid }, 'listening');
 
@@ -90,7 +96,7 @@ runMain('phantom edge', async () => {
       if (next.keys.signing.length > 0) {
         keys.replace(await loadSigningKeys({ configFile: file, keys: next.keys.signing, generate: false, algorithm: next.minting.algorithm }));
       }
-      const nextEdge = createEdgeApp({ config: next, logger, metrics, introspection, minter: buildMinter(next, file, keys, mintStats), keys, acceptance });
+      const nextEdge = createEdgeApp({ config: next, logger, metrics, introspection: lookup, minter: buildMinter(next, file, keys, mintStats), keys, acceptance });
       running.swap(nextEdge.app, nextEdge.handle);
       const previous = edge;
       edge = nextEdge;
@@ -105,6 +111,7 @@ runMain('phantom edge', async () => {
     stopWatching();
     await running.close(config.server.drainTimeoutMs);
     await edge.close();
+    await revocation?.close();
     admin?.server.close();
   });
 });

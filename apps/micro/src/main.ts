@@ -11,6 +11,7 @@ import { createJwksCache, createVerifier } from '../../../libs/verification/inde
 import { handleSignals, runMain, startAdmin, startServer, versionInfo, watchConfig } from '../../../libs/server/index.js';
 import { createMicroApp } from './app.js';
 import { buildThrottle, restartOnlyChanges } from './build-throttle.js';
+import { createRevocationFromConfig, guardVerifier, JTI_HASH_CHARS, microRetainSeconds } from '../../../libs/revocation/index.js';
 
 runMain('phantom micro', async () => {
   const { values } = parseArgs({ options: { config: { type: 'string' }, check: { type: 'boolean', default: false }, online: { type: 'boolean', default: false } } });
@@ -58,13 +59,20 @@ runMain('phantom micro', async () => {
   metrics.gaugeFrom('phantom_backend_in_flight', 'Requests in flight to the backend through concurrency gates', () => throttle.inFlight);
   metrics.gaugeFrom('phantom_backend_queued', 'Requests waiting for a concurrency slot', () => throttle.queued);
   metrics.gaugeFrom('phantom_redis_connected', '1 while rate limits are shared through Redis', () => (throttle.sharedLimits ? 1 : 0));
+  // revocation push: JWTs of a revoked sub/client_id/jti, or minted from a revoked token (hash prefix in the jti), refused
+  const revocation = config.revocation && createRevocationFromConfig(config.revocation, {
+    realm: config.realm, logger, registry: metrics.registry, defaultRetainSeconds: microRetainSeconds(config), tokenHashChars: JTI_HASH_CHARS,
+  });
+  const guarded = revocation ? guardVerifier(verifier, revocation.service.store) : verifier;
+  if (revocation) metrics.gaugeFrom('phantom_revocation_fanout_connected', '1 while the revocation fan-out reaches Redis (or needs none)', () => (revocation.fanOut.connected ? 1 : 0));
   let draining = false;
   const encryptionJwk = config.encryption?.publish ? decryption?.publicJwk : undefined;
-  let micro = createMicroApp({ config, logger, metrics, verifier, throttle, encryptionJwk });
+  let micro = createMicroApp({ config, logger, metrics, verifier: guarded, throttle, encryptionJwk });
   const running = await startServer(micro.app, { ...config.server, realm: config.realm }, logger, micro.handle);
   const admin = config.admin.enabled ? await startAdmin({
     ...config.admin, registry: metrics.registry, version: versionInfo('micro'),
     checks: () => ({ jwksLoaded: jwks.ready, notDraining: !draining }),
+    routes: revocation?.routes,
   }) : undefined;
   logger.info({ url: running.url, admin: admin?.url, audience: config.audience, backend: config.backend }, 'listening');
 
@@ -75,7 +83,7 @@ runMain('phantom micro', async () => {
       const next = loadConfig(file, microConfigSchema, process.env);
       const ignored = restartOnlyChanges(config, next);
       const nextThrottle = buildThrottle(next, logger);
-      const nextMicro = createMicroApp({ config: next, logger, metrics, verifier, throttle: nextThrottle, encryptionJwk });
+      const nextMicro = createMicroApp({ config: next, logger, metrics, verifier: guarded, throttle: nextThrottle, encryptionJwk });
       running.swap(nextMicro.app, nextMicro.handle);
       const [previousMicro, previousThrottle] = [micro, throttle];
       [micro, throttle, config] = [nextMicro, nextThrottle, next];
@@ -90,6 +98,7 @@ runMain('phantom micro', async () => {
     jwks.stop();
     await running.close(config.server.drainTimeoutMs);
     await throttle.close();
+    await revocation?.close();
     admin?.server.close();
     await micro.close();
   });
