@@ -88,7 +88,8 @@ export function createFanOut(options: FanOutOptions): FanOut {
       }
     },
     async close() {
-      await Promise.all([pub?.quit().catch(() => undefined), sub?.quit().catch(() => undefined)]);
+      pub?.disconnect();
+      sub?.disconnect();
     },
   };
 }

@@ -13,7 +13,10 @@ const revoked = (kind: string) => new GatewayError('invalid_token', 'the access 
  */
 export function guardIntrospection(inner: IntrospectionCache, store: RevocationStore): IntrospectionCache {
   const check = (looked: CachedIntrospection): CachedIntrospection => {
-    const kind = looked.result.active === true ? store.refuses(looked.hash, looked.result) : undefined;
+    if (store.size === 0 || looked.result.active !== true) return looked;
+    const { result } = looked;
+    // the subject as the minted JWT names it: sub, else client_id (RFC 9068 §2.2)
+    const kind = store.refuses(looked.hash, { sub: result.sub ?? result.client_id, client_id: result.client_id, iat: result.iat });
     if (kind) throw revoked(kind);
     return looked;
   };

@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDevProvider } from './provider.js';
 import { parseArgs } from 'node:util';
+import { pushRevocations } from './push-revocations.js';
 
 const { values } = parseArgs({
   options: {
@@ -15,6 +16,8 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     'private-key-jwt-client': { type: 'string', multiple: true },
     'jwt-introspection': { type: 'boolean', default: false },
+    /** the edge admin URL(s) this AS tells about every revoked access token (secret: DEV_AS_PUSH_SECRET) */
+    'push-revocations': { type: 'string', multiple: true },
   },
 });
 
@@ -48,6 +51,7 @@ server.listen(Number(values.port), values.host, async () => {
   }));
   const provider = await createDevProvider({ issuer, privateKeyJwtClients, jwtIntrospection: values['jwt-introspection'] });
   handler = provider.callback();
+  pushRevocations(provider, values['push-revocations'] ?? [], process.env.DEV_AS_PUSH_SECRET ?? '');
   process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), name: 'dev-as', msg: 'listening', url: issuer }) + '\n');
 });
 
