@@ -41,7 +41,7 @@ export interface RevocationStoreOptions {
 export function createRevocationStore(options: RevocationStoreOptions): RevocationStore {
   const now = options.now ?? Date.now;
   const lists = new Map<RevocationKind, LRUCache<string, number>>(REVOCATION_KINDS.map((kind) => [kind, new LRUCache<string, number>({
-    max: options.maxEntries, ttl: options.retainSeconds * 1000, ttlAutopurge: false, perf: { now },
+    max: options.maxEntries, ttl: options.retainSeconds * 1000, ttlAutopurge: false, ttlResolution: 0, perf: { now },
   })]));
   const list = (kind: RevocationKind) => lists.get(kind)!;
   let size = 0;
