@@ -243,3 +243,37 @@ describe('revocation push: 2 edges + 2 micros sharing revocations through real R
     console.log(`# revoked by CAEP session-revoked: refused on 2 edges + 2 micros after ${(await refusedEverywhere(token, jwt, t0)).toFixed(1)} ms`);
   });
 });
+
+describe('revocation fan-out without Redis: the edge tells its configured peers (as in the demo)', () => {
+  const started: Program[] = [];
+  after(async () => { await Promise.all(started.map((p) => p.stop())); });
+
+  it('a token revoked at the AS (pushed to the edge) is refused by the edge and its in-flight JWT by the peer micro gateway', async () => {
+    const dir = tempDir();
+    const edgeAdminPort = await freePort();
+    const as = await spawnProgram({ name: 'dev-as', script: SCRIPTS.devAs, args: ['--port', '0', '--push-revocations', `http://127.0.0.1:${edgeAdminPort}`], env: { DEV_AS_PUSH_SECRET: SECRET } });
+    started.push(as);
+    const backend = await startBackend();
+    started.push(backend);
+    const [edgePort, microPort] = [await freePort(), await freePort()];
+    const micro = await spawnProgram({ name: 'micro', script: SCRIPTS.micro, args: ['--config', writeYaml(dir, 'micro.yaml', microConfig(`http://127.0.0.1:${edgePort}`, microPort, backend.url, { revocation: { adminToken: SECRET } }))] });
+    started.push(micro);
+    const edge = await spawnProgram({ name: 'edge', script: SCRIPTS.edge, args: ['--config', writeYaml(dir, 'edge.yaml', edgeConfig(as.url, edgePort, micro.url, {
+      admin: { port: edgeAdminPort }, revocation: { adminToken: SECRET, peers: [adminUrl(micro)] },
+    }))] });
+    started.push(edge);
+    const token = await getToken(as, { scope: 'orders:read' });
+    const jwt = await mintedJwt(edge.url, token);
+    const seen = () => Promise.all([send(`${edge.url}/orders/1`, { headers: bearer(token) }), send(`${micro.url}/orders/1`, { headers: bearer(jwt) })]).then((r) => r.map((x) => x.status));
+    assert.deepEqual(await seen(), [200, 200]);
+    const t0 = performance.now();
+    await revoke(as, token);
+    for (;;) {
+      const now = await seen();
+      if (now[0] === 401 && now[1] === 401) break;
+      if (performance.now() - t0 > 5000) assert.fail(`not refused after 5 s: ${now.join(' ')}`);
+    }
+    console.log(`# pushed by the AS, fanned out to a peer: edge and micro refuse after ${(performance.now() - t0).toFixed(1)} ms`);
+    assert.equal(await metric(micro, 'phantom_revocations_applied_total', { source: 'fanout' }), 1);
+  });
+});
