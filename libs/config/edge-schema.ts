@@ -3,6 +3,7 @@ import { policySchema } from './policy-schema.js';
 import { upstreamTlsSchema } from './tls-schema.js';
 import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
 import { adminSchema, durationMs, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
+import { revocationSchema } from '../revocation/revocation-schema.js';
 
 const clientAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
 
@@ -77,6 +78,7 @@ export const edgeConfigSchema = z.strictObject({
   development: z.boolean().default(false).describe('development mode: allows a generated signing key'),
   server: serverSchema.prefault({}),
   admin: adminSchema.prefault({}),
+  revocation: revocationSchema.optional().describe('revocation push: admin API, denylist, fan-out (README "Scaling out")'),
   issuer: httpUrl.describe('the `iss` of every minted JWT: this edge\'s public identifier'),
   realm: z.string().default('phantom-edge').describe('the realm of WWW-Authenticate challenges'),
   authorizationServer,

@@ -3,10 +3,12 @@ import { policySchema } from './policy-schema.js';
 import { SIGNING_ALGORITHMS } from '../keys/algorithms.js';
 import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
 import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
+import { revocationSchema } from '../revocation/revocation-schema.js';
 
 export const microConfigSchema = z.strictObject({
   server: serverSchema.prefault({}),
   admin: adminSchema.prefault({}),
+  revocation: revocationSchema.optional().describe('revocation push: admin API, denylist, fan-out (README "Scaling out")'),
   realm: z.string().default('phantom-micro').describe('the realm of WWW-Authenticate challenges'),
   audience: z.string().min(1).describe('this domain\'s audience: a JWT\'s `aud` must contain it'),
   jwks: z.strictObject({

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { mintedJti } from '../revocation/minted-jti.js';
 import { SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { createSingleFlight } from '../cache/index.js';
@@ -47,12 +47,12 @@ export function createMinter(options: MinterOptions): Minter {
   const flights = createSingleFlight<Minted>();
   const stats = options.stats ?? { signatures: 0, hits: 0 };
 
-  async function sign(facts: TokenFacts, audience: string): Promise<Minted> {
+  async function sign(tokenHash: string, facts: TokenFacts, audience: string): Promise<Minted> {
     const { active } = options.keys;
     const claims = buildClaims({
       facts, audience, issuer: options.issuer, ttlSeconds: options.ttlSeconds,
       audienceScopes: scopesByAudience.get(audience) ?? new Set(),
-      nowSeconds: Math.floor(now() / 1000), jti: randomUUID(), passThroughClaims: options.passThroughClaims,
+      nowSeconds: Math.floor(now() / 1000), jti: mintedJti(tokenHash), passThroughClaims: options.passThroughClaims,
     });
     // ECDSA in its one canonical (low-s) spelling: the micro gateways refuse the other (high-s)
     const jws = toLowS(active.alg, await new SignJWT(claims)
@@ -75,7 +75,7 @@ export function createMinter(options: MinterOptions): Minter {
         stats.hits++;
         return { jwt: hit.jwt, cached: true };
       }
-      return flights.run(key, () => sign(facts, audience).then((minted) => {
+      return flights.run(key, () => sign(tokenHash, facts, audience).then((minted) => {
         cache.set(key, minted, { ttl: Math.max(1, (minted.exp - now() / 1000) * 1000) });
         return minted;
       })).promise.then((minted) => ({ jwt: minted.jwt, cached: false }));

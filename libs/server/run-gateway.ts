@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { Hono } from 'hono';
 import type { z } from 'zod';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { createLogger, createMetrics, droppedLogLines, type Logger, type Metrics } from '../observability/index.js';
@@ -39,6 +40,8 @@ export interface Runtime<C> {
   start?(): void;
   /** --check --online: reaches the program's dependencies; returns what it proved */
   checkOnline?(): Promise<string>;
+  /** the program's own admin API (e.g. revocations), mounted on the admin listener */
+  adminRoutes?: Hono | undefined;
   /** readiness for traffic besides "not draining" */
   checks(): Record<string, boolean>;
   stop?(): Promise<void>;
@@ -107,7 +110,7 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
     const running = await startServer(pipeline.handler, { ...config.server, realm: config.realm, tlsListener: tls }, logger);
     const stopTls = serveTls(tls, logger, metrics.registry, config.server.tls?.watchIntervalMs ?? 1000);
     const admin = config.admin.enabled ? await startAdmin({
-      ...config.admin, registry: metrics.registry, version: versionInfo(definition.program),
+      ...config.admin, registry: metrics.registry, version: versionInfo(definition.program), routes: runtime.adminRoutes,
       checks: () => ({ ...runtime.checks(), notDraining: !draining }),
     }) : undefined;
     logger.info({ url: running.url, admin: admin?.url, ...pipeline.summary }, 'listening');

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Registry } from 'prom-client';
+import type { Hono } from 'hono';
 import { createControlPlane } from './control-plane.js';
 
 export interface AdminOptions {
@@ -11,6 +12,8 @@ export interface AdminOptions {
   /** what readiness for traffic takes (configuration loaded, dependencies reached, not draining): ready when all hold */
   checks(): Record<string, boolean>;
   version: Record<string, string>;
+  /** extra control-plane routes mounted at the root (e.g. the revocation API) */
+  routes?: Hono | undefined;
 }
 
 /**
@@ -29,6 +32,8 @@ export function startAdmin(options: AdminOptions): Promise<{ server: Server; url
     '/metrics': async () => new Response(await options.registry.metrics(), { headers: { 'content-type': options.registry.contentType } }),
     '/version': () => new Response(JSON.stringify(options.version), { headers: json }),
   });
+  // the program's own admin API (revocations …), under the same error model
+  if (options.routes) app.route('/', options.routes);
   const server = createServer(getRequestListener(app.fetch));
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -41,7 +41,9 @@ process.on('SIGINT', () => { process.stdout.write('\nstopping every process…\n
 process.on('SIGTERM', () => void stopAll(0));
 
 try {
-  const as = await start('dev-as', '../../dev-as/src/main.js', ['--port', '4000']);
+  // the dev AS pushes each revocation to the edge's admin API (the secret of deploy/demo/edge.yaml's revocation.adminToken)
+  process.env.DEV_AS_PUSH_SECRET ??= process.env.PHANTOM_REVOCATION_SECRET ?? 'demo-revocation-secret';
+  const as = await start('dev-as', '../../dev-as/src/main.js', ['--port', '4000', '--push-revocations', 'http://127.0.0.1:9901']);
   await start('backend-orders', '../../demo-backend/src/main.js', ['--port', '9081', '--name', 'orders-backend']);
   await start('backend-inv', '../../demo-backend/src/main.js', ['--port', '9082', '--name', 'inventory-backend']);
   const edge = await start('edge', '../../edge/src/main.js', ['--config', `${root}deploy/demo/edge.yaml`]);
@@ -78,8 +80,9 @@ Walk-through (copy-paste into another terminal):
   for i in $(seq 40); do curl -s -o /dev/null -w '%{http_code} ' -H "Authorization: Bearer $TOKEN" ${edge.url}/orders/1; done; echo
   curl -si -H "Authorization: Bearer $TOKEN" ${edge.url}/orders/1 | grep -i -E '^(HTTP|ratelimit|retry-after)'
 
-  # 7. revoke the token at the AS; the edge refuses it once its cache entry lapses (at most 5 minutes by default)
+  # 7. revoke the token at the AS; it pushes the revocation to the edge, which refuses the token at once (401)
   curl -s -u demo-app:demo-secret -d token=$TOKEN ${as.url}/token/revocation
+  curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" ${edge.url}/orders/1; echo
 
 Press Ctrl-C to stop every process.
 `);

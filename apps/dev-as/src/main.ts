@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDevProvider } from './provider.js';
 import { parseArgs } from 'node:util';
+import { pushRevocations } from './push-revocations.js';
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +20,8 @@ const { values } = parseArgs({
     'jwt-introspection': { type: 'boolean', default: false },
     /** holds every introspection answer this long (tests: a request still waiting for its introspection) */
     'introspection-delay-ms': { type: 'string', default: '0' },
+    /** the edge admin URL(s) this AS tells about every revoked access token (secret: DEV_AS_PUSH_SECRET) */
+    'push-revocations': { type: 'string', multiple: true },
   },
 });
 
@@ -54,6 +57,7 @@ server.listen(Number(values.port), values.host, async () => {
   }));
   const provider = await createDevProvider({ issuer, privateKeyJwtClients, jwtIntrospection: values['jwt-introspection'] });
   handler = provider.callback();
+  pushRevocations(provider, values['push-revocations'] ?? [], process.env.DEV_AS_PUSH_SECRET ?? '');
   process.stdout.write(JSON.stringify({ ready: true, program: 'dev-as', url: `http://${values.host}:${port}`, issuer }) + '\n');
 });
 

@@ -6,6 +6,7 @@ import { createPolicyStats, registerPolicyMetrics } from '../../../libs/policy/i
 import { registerThrottleMetrics, type Throttle } from '../../../libs/throttle/index.js';
 import { backoffMs } from '../../../libs/retry/backoff.js';
 import { createDpopVerifier } from '../../../libs/dpop/index.js';
+import { createRevocationFromConfig, edgeExposureWindow, edgeRetainSeconds, guardIntrospection } from '../../../libs/revocation/index.js';
 import { createEdgeApp } from './app.js';
 import { buildMinter } from './build-minter.js';
 import { buildEdgeThrottle, describeEdgeThrottle } from './build-edge-throttle.js';
@@ -17,7 +18,7 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
   program: 'edge',
   schema: edgeConfigSchema,
   loggerName: () => 'edge',
-  checkReport: describeEdgeThrottle,
+  checkReport: (config) => `${describeEdgeThrottle(config)}${edgeExposureWindow(config)}\n`,
   restartOnly: ['server', 'admin', 'authorizationServer', 'introspection', 'issuer', 'realm', 'logging', 'proofOfPossession'],
   async prepare({ file, config, logger, metrics, pools }) {
     const keys = createKeyring(await loadSigningKeys({ configFile: file, keys: config.keys.signing, generate: config.keys.generate, algorithm: config.minting.algorithm }));
@@ -43,6 +44,10 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
       serveStaleSeconds: config.introspection.serveStaleSeconds,
       guard: missGuard,
     }), config.introspection.cacheMaxEntries);
+    // revocation push: the denylist checked right after the token lookup, the admin routes, the fan-out
+    const revocation = config.revocation && createRevocationFromConfig(config.revocation, { realm: config.realm, logger, registry: metrics.registry, defaultRetainSeconds: edgeRetainSeconds(config) });
+    const lookup = revocation ? guardIntrospection(introspection, revocation.service.store) : introspection;
+    if (revocation) metrics.gaugeFrom('phantom_revocation_fanout_connected', '1 while the revocation fan-out reaches Redis (or needs none)', () => (revocation.fanOut.connected ? 1 : 0));
     const mintStats = { signatures: 0, hits: 0 };
     const { stats: i } = introspection;
     metrics.counterFrom('phantom_introspection_refused_rate_total', 'Unknown tokens refused before introspection: per-peer rate', () => missGuard.refused.rate);
@@ -76,7 +81,7 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
         const minter = buildMinter(next, file, keys, mintStats); // reads the keyring when it signs
         const nextThrottle = buildEdgeThrottle(next, logger, throttle);
         const edge = createEdgeApp({
-          config: next, logger, metrics, introspection, minter, keys, acceptance, pools, dpop, policyStats,
+          config: next, logger, metrics, introspection: lookup, minter, keys, acceptance, pools, dpop, policyStats,
           throttle: nextThrottle,
         });
         return {
@@ -106,6 +111,8 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
         return 'the authorization server answers discovery';
       },
       checks: () => ({ authorizationServerDiscovered: asClient.discovered }),
+      adminRoutes: revocation?.routes,
+      stop: async () => { await revocation?.close(); },
     };
   },
 };

@@ -4,6 +4,7 @@ import { createJwksCache, createVerifier } from '../../../libs/verification/inde
 import { withFallback, type GatewayDefinition } from '../../../libs/server/index.js';
 import { createPolicyStats, registerPolicyMetrics } from '../../../libs/policy/index.js';
 import { registerThrottleMetrics, type Throttle } from '../../../libs/throttle/index.js';
+import { createRevocationFromConfig, guardVerifier, JTI_HASH_CHARS, microRetainSeconds } from '../../../libs/revocation/index.js';
 import { createMicroApp } from './app.js';
 import { buildThrottle, describeThrottle } from './build-throttle.js';
 
@@ -35,6 +36,12 @@ export const microGateway: GatewayDefinition<MicroConfig> = {
       decryption: decryption && { mode: config.encryption!.mode, key: decryption.key, alg: decryption.alg },
     });
     const encryptionJwk = config.encryption?.publish ? decryption?.publicJwk : undefined;
+    // revocation push: JWTs of a revoked sub/client_id/jti, or minted from a revoked token (hash prefix in the jti), refused
+    const revocation = config.revocation && createRevocationFromConfig(config.revocation, {
+      realm: config.realm, logger, registry: metrics.registry, defaultRetainSeconds: microRetainSeconds(config), tokenHashChars: JTI_HASH_CHARS,
+    });
+    const guarded = revocation ? guardVerifier(verifier, revocation.service.store) : verifier;
+    if (revocation) metrics.gaugeFrom('phantom_revocation_fanout_connected', '1 while the revocation fan-out reaches Redis (or needs none)', () => (revocation.fanOut.connected ? 1 : 0));
     // policy counters live as long as the process: every pipeline adds to the same ones
     const policyStats = createPolicyStats();
     registerPolicyMetrics(metrics, policyStats);
@@ -52,7 +59,7 @@ export const microGateway: GatewayDefinition<MicroConfig> = {
       async build(next) {
         // unchanged routes keep their windows and in-flight counts (handed over by the throttle in force)
         const nextThrottle = buildThrottle(next, logger, throttle);
-        const micro = createMicroApp({ config: next, logger, metrics, verifier, throttle: nextThrottle, encryptionJwk, pools, policyStats });
+        const micro = createMicroApp({ config: next, logger, metrics, verifier: guarded, throttle: nextThrottle, encryptionJwk, pools, policyStats });
         return {
           handler: withFallback(micro.handle, micro.app),
           activate: () => { throttle = nextThrottle; },
@@ -69,7 +76,8 @@ export const microGateway: GatewayDefinition<MicroConfig> = {
         return 'the JWKS endpoint answers';
       },
       checks: () => ({ jwksLoaded: jwks.ready }),
-      stop: async () => { jwks.stop(); },
+      adminRoutes: revocation?.routes,
+      stop: async () => { jwks.stop(); await revocation?.close(); },
     };
   },
 };
