@@ -68,7 +68,7 @@ const server = createServer(async (req, res) => {
 
 server.listen(Number(values.port), values.host, () => {
   const { port } = server.address() as AddressInfo;
-  process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), name: 'pdp', msg: 'listening', url: `http://${values.host}:${port}`, rules: rules.rules.length }) + '\n');
+  process.stdout.write(JSON.stringify({ ready: true, program: 'pdp', url: `http://${values.host}:${port}`, rules: rules.rules.length }) + '\n');
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

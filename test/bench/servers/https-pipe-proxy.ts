@@ -20,6 +20,6 @@ const server = createServer({ cert: readFileSync(process.argv[3]!), key: readFil
 });
 server.keepAliveTimeout = 65_000;
 server.listen(Number(process.argv[5] ?? 0), '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ msg: 'listening', url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` }) + '\n');
+  process.stdout.write(JSON.stringify({ ready: true, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` }) + '\n');
 });
 process.on('SIGTERM', () => process.exit(0));
