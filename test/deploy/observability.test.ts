@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { getToken, startTopology, tempDir, type Topology } from '../support/topology.js';
+import { adminUrl, getToken, startTopology, tempDir, type Topology } from '../support/topology.js';
 import { repoRoot } from '../support/production-install.js';
 import type { Program } from '../../libs/process/index.js';
 
@@ -67,7 +67,7 @@ describe('observability kit: dashboard and alert rules against a real scrape', (
     assert.equal((await fetch(`${topology.edge.url}/orders/1`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
     assert.equal((await fetch(`${topology.edge.url}/orders/1`)).status, 401);
     for (const [name, p] of [['edge', topology.edge], ['micro', topology.micro]] as [string, Program][]) {
-      const admin = (JSON.parse(p.lines.find((l) => l.includes('"listening"'))!) as { admin: string }).admin;
+      const admin = adminUrl(p);
       const res = await fetch(`${admin}/metrics`);
       assert.equal(res.status, 200);
       const s = readScrape(await res.text());

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnProgram, type Program } from '../../libs/process/index.js';
-import { edgeConfig, freePort, microConfig, startDevAs, tempDir, waitForLine, writeYaml } from '../support/topology.js';
+import { adminUrl, edgeConfig, freePort, microConfig, startDevAs, tempDir, waitForLine, writeYaml } from '../support/topology.js';
 import { createProductionInstall, productionPackages, repoRoot } from '../support/production-install.js';
 
 const DEV_ONLY = ['oidc-provider', 'pino-pretty'];
@@ -46,7 +46,7 @@ describe('production install (npm ci --omit=dev)', () => {
     const [, edge, micro] = started as [Program, Program, Program];
     await waitForLine(edge, 'pino-pretty (a development dependency) is not installed');
     for (const p of [edge, micro]) {
-      const admin = (JSON.parse(p.lines.find((l) => l.includes('"listening"'))!) as { admin: string }).admin;
+      const admin = adminUrl(p);
       let status = 0;
       for (const deadline = Date.now() + 10_000; status !== 200 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
         status = (await fetch(`${admin}/readyz`)).status;
