@@ -3,6 +3,7 @@ import { headerValues, parseBearer } from '../bearer/parse-bearer.js';
 import { canonicalTarget, normaliseHost, type RouteMatchSpec, type RouteTable } from '../routing/index.js';
 import type { RequestRecord } from '../observability/index.js';
 import type { createRequestLifecycle } from './request-lifecycle.js';
+import { isClosing } from './linger-close.js';
 import { checkDeclaredLength } from './body-guard.js';
 
 export interface DataPathOptions<R extends RouteMatchSpec & { maxBodyBytes?: number | undefined }, F> {
@@ -32,6 +33,8 @@ export function createDataPath<R extends RouteMatchSpec & { maxBodyBytes?: numbe
   const { lifecycle, routes } = options;
   return function handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (options.passThrough?.(req.url ?? '/')) return false;
+    // pipelined behind a refusal that is closing the connection: no answer, no work, nothing in flight
+    if (isClosing(req.socket)) return true;
     const record = lifecycle.begin(req, res);
     const fail = (err: unknown) => lifecycle.fail(res, record, err);
     try {

@@ -1,5 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { hasBody } from './body-guard.js';
+
+/** connections being closed after a refusal: a request pipelined behind the refusal is not served (see isClosing) */
+const closing = new WeakSet<object>();
+
+/** true when this request arrived on a connection that a refusal is closing: it gets no answer and no work */
+export function isClosing(socket: object): boolean {
+  return closing.has(socket);
+}
 
 /** the most of an unread body read (and discarded) after a refusal; then reading stops */
 export const LINGER_BYTES = 256 * 1024;
@@ -15,9 +24,12 @@ export const LINGER_BYTES = 256 * 1024;
  */
 export function lingerAfterRefusal(res: ServerResponse, lingerMs: number): void {
   const req = res.req;
-  if (!req || req.complete || res.headersSent) return;
+  // a request without a body has nothing left to read (its connection stays reusable); `complete` is
+  // not set yet while the request handler runs for it
+  if (!req || req.complete || !hasBody(req) || res.headersSent) return;
   res.setHeader('connection', 'close');
   const socket = req.socket as Socket & { destroySoon?: () => void };
+  closing.add(socket);
   let drained = 0;
   const drain = (chunk: Buffer) => {
     drained += chunk.length;

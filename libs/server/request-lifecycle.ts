@@ -41,13 +41,20 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
       // 'close' comes after 'finish', and also when the client went away first (logged as 499);
       // the one listener a request gets ('on': a response closes once, and `once` costs a wrapper)
       inFlight++;
-      res.on('close', () => {
+      let closed = false;
+      const onClose = () => {
+        if (closed) return;
+        closed = true;
         record.onClose?.();
         if (--inFlight === 0 && onIdle.length > 0) { for (const done of onIdle) done(); onIdle = []; }
         const status = res.writableFinished ? res.statusCode : 499;
         logRequest(record, status);
         options.metrics?.observe(record.route, status, (performance.now() - record.start) / 1000, record.code, record.reason, record.upstreamMs === undefined ? undefined : record.upstreamMs / 1000);
-      });
+      };
+      res.on('close', onClose);
+      // a pipelined request's response waits behind the one before it (no socket yet); if the connection closes
+      // first, Node emits no 'close' for it: the socket's own 'close' ends its record, so nothing stays in flight
+      if (!res.socket) req.socket.once('close', onClose);
       return record;
     },
     /** requests begun here whose response has not closed yet */
