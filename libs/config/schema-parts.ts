@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KEY_MANAGEMENT_ALGORITHMS, SIGNING_ALGORITHMS } from '../keys/algorithms.js';
 import { canonicalTarget } from '../routing/canonical-target.js';
+import { FROM_TRUSTED_PROXIES_ONLY } from '../proxy/forward-headers.js';
 import { serverTlsSchema, upstreamTlsSchema } from './tls-schema.js';
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: (issue) => (issue.code === 'invalid_format' ? 'expected an http(s) URL' : undefined) });
@@ -76,8 +77,7 @@ const HEADER_NAME = z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a header name
 export const headersSchema = z.strictObject({
   maxCount: z.number().int().min(1).max(1000).default(100).describe('most client headers forwarded; more → 431'),
   maxBytes: z.number().int().min(1024).max(262_144).default(12_288).describe('most bytes of forwarded headers, the gateway\'s own included; more → 431'),
-  fromTrustedProxiesOnly: z.array(HEADER_NAME).default(['x-original-url', 'x-rewrite-url', 'x-forwarded-prefix', 'x-forwarded-server',
-    'true-client-ip', 'x-client-ip', 'x-real-ip', 'x-cluster-client-ip', 'cf-connecting-ip', 'fastly-client-ip'])
+  fromTrustedProxiesOnly: z.array(HEADER_NAME).default([...FROM_TRUSTED_PROXIES_ONLY])
     .describe('headers dropped unless the peer is in server.trustedProxies (client-address and URL-override headers)'),
 });
 

@@ -24,13 +24,18 @@ export interface HeaderLimits {
   fromTrustedProxiesOnly: readonly string[];
 }
 
+/**
+ * Client-address, scheme, host and URL-override headers that frameworks believe (IIS/ASP.NET, Rack, Symfony,
+ * Spring, nginx setups): kept only from trusted proxies.
+ */
+export const FROM_TRUSTED_PROXIES_ONLY: readonly string[] = [
+  'x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-forwarded-prefix', 'x-forwarded-path', 'x-forwarded-server',
+  'x-original-host', 'x-host', 'x-forwarded-scheme', 'x-forwarded-ssl', 'x-url-scheme', 'front-end-https',
+  'true-client-ip', 'x-client-ip', 'x-real-ip', 'x-cluster-client-ip', 'cf-connecting-ip', 'fastly-client-ip',
+];
+
 /** the defaults of the `headers` configuration block */
-export const DEFAULT_HEADER_LIMITS: HeaderLimits = {
-  maxCount: 100,
-  maxBytes: 12_288,
-  fromTrustedProxiesOnly: ['x-original-url', 'x-rewrite-url', 'x-forwarded-prefix', 'x-forwarded-server', 'true-client-ip', 'x-client-ip',
-    'x-real-ip', 'x-cluster-client-ip', 'cf-connecting-ip', 'fastly-client-ip'],
-};
+export const DEFAULT_HEADER_LIMITS: HeaderLimits = { maxCount: 100, maxBytes: 12_288, fromTrustedProxiesOnly: FROM_TRUSTED_PROXIES_ONLY };
 
 const FORWARDING = new Set(['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip']);
 const REQUEST_ID = /^[\w\-=.:]{1,200}$/;
