@@ -24,6 +24,7 @@ export const CODES = {
   header_too_large: { status: 431, description: 'request headers are too large' },
   payload_too_large: { status: 413, description: 'the request body is too large' },
   request_timeout: { status: 408, description: 'the request was not received in time' },
+  unsupported_transfer_coding: { status: 501, description: 'the request uses a transfer coding this gateway does not forward (only chunked)' },
   invalid_token: { status: 401, bearer: 'invalid_token', description: 'the access token is invalid' },
   invalid_dpop_proof: { status: 401, dpop: 'invalid_dpop_proof', description: 'the DPoP proof is invalid' },
   use_dpop_nonce: { status: 401, dpop: 'use_dpop_nonce', description: 'the DPoP proof must carry the nonce this server provides in DPoP-Nonce' },

@@ -25,6 +25,12 @@ export function hasBody(req: IncomingMessage): boolean {
  * is read (413). A chunked body is counted while it streams (guardBody).
  */
 export function checkDeclaredLength(req: IncomingMessage, maxBodyBytes: number): void {
+  // RFC 9112 §6.1: a transfer coding the gateway does not handle is a 501; Node accepts `gzip, chunked` and drops
+  // the gzip, so the upstream would read gzip-coded bytes as plain ones
+  const coding = req.headers['transfer-encoding'];
+  if (coding !== undefined && coding.trim().toLowerCase() !== 'chunked') {
+    throw new GatewayError('unsupported_transfer_coding', undefined, { reason: 'transfer_coding' });
+  }
   const length = req.headers['content-length'];
   if (length !== undefined && Number(length) > maxBodyBytes) {
     throw new GatewayError('payload_too_large', `the request body is larger than ${maxBodyBytes} bytes`, { reason: 'content_length' });

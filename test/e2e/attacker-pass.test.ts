@@ -19,11 +19,11 @@ function exchange(url: string, bytes: string, ms = 3000): Promise<string> {
 }
 
 /**
- * A request pipelined behind a refusal on one keep-alive connection (raw sockets: client libraries do not
- * pipeline). The attacker's pass found that such a request was served after its connection had been closed,
- * and never left the in-flight count: 64 of them locked a client_id out with 429, and one stopped a drain.
+ * Findings of an attacker's pass with raw sockets (client libraries neither pipeline nor send odd codings).
+ * A request pipelined behind a refusal on one keep-alive connection was served after its connection had been
+ * closed and never left the in-flight count: 64 of them locked a client_id out with 429, and one stopped a drain.
  */
-describe('requests pipelined behind a refusal (real AS, edge, micro, backend; raw sockets)', () => {
+describe('attacker-pass findings: pipelining behind refusals, transfer codings (real AS, edge, micro, backend; raw sockets)', () => {
   let t: Topology;
   before(async () => { t = await startTopology({ edge: { fairness: { maxInFlightPerClient: 4 } } }); });
   after(async () => { await t?.stop(); });
@@ -46,6 +46,16 @@ describe('requests pipelined behind a refusal (real AS, edge, micro, backend; ra
     }
     assert.equal((await received(t.backend)).length, seen, 'the pipelined request reached the backend');
     assert.equal((await send(`${t.edge.url}/orders/3`, { headers: bearer(token) })).status, 200, 'the client is locked out');
+  });
+
+  test('Transfer-Encoding other than chunked (gzip, chunked) → 501 unsupported_transfer_coding, nothing forwarded', async () => {
+    const token = await getToken(t.as, { scope: 'orders:read' });
+    const host = new URL(t.edge.url).host;
+    const seen = (await received(t.backend)).length;
+    const text = await exchange(t.edge.url, `POST /orders/1 HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n`);
+    assert.match(text, /^HTTP\/1\.1 501 /);
+    assert.match(text, /"error":"unsupported_transfer_coding"/);
+    assert.equal((await received(t.backend)).length, seen);
   });
 
   test('a drain ends although a pipelined request sat behind a refusal', async () => {
