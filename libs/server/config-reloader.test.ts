@@ -52,3 +52,14 @@ test('a refused reload is logged once with its error and the next edit is tried'
   await until(() => applied === 2, 'the next edit');
   assert.equal(lines.filter((l) => l.includes('refused')).length, 1);
 });
+
+test('a SIGHUP right after start reloads (no edit was announced: the start-up baseline is not a reload)', { timeout: 10_000 }, async (t) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'phantom-reload-')), 'gateway.yaml');
+  writeFileSync(file, 'routes: []\n');
+  const logger = pino({ level: 'silent' });
+  let applied = 0;
+  const stop = watchConfig({ file, logger, intervalMs: 20, now: () => 1_000_000, apply: async () => { applied++; } });
+  t.after(stop);
+  process.kill(process.pid, 'SIGHUP');
+  await until(() => applied === 1, 'the SIGHUP reload');
+});

@@ -36,7 +36,7 @@ export function watchConfig(options: WatchOptions): () => void {
   const now = options.now ?? Date.now;
   let running: Promise<void> = Promise.resolve();
   let tried = digest(options.file);
-  let triedAt = now();
+  let triedAt = Number.NEGATIVE_INFINITY; // no reload tried yet: a SIGHUP right after start still reloads
   const reload = (why: 'SIGHUP' | 'file changed') => {
     running = running.then(async () => {
       const content = digest(options.file);
