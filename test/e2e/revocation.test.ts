@@ -58,6 +58,8 @@ describe('revocation push: 2 edges + 2 micros sharing revocations through real R
       name: `edge-${i}`, script: SCRIPTS.edge, env,
       args: ['--config', writeYaml(dir, `edge-${i}.yaml`, edgeConfig(as.url, port, `http://127.0.0.1:${[m0, m1][i]}`, {
         admin: { port: i === 0 ? edgeAdminPort : 0 },
+        // the propagation run introspects 50 new tokens from this one address in a burst (the per-peer guard's default is 20/s)
+        introspection: { unknownTokensPerPeer: { limit: 1000, per: 1 } },
         revocation: i === 0 ? { ...revocation, set: { issuer: TRANSMITTER, audience: RECEIVER, jwksUri } } : revocation,
       }))],
     })));
