@@ -1,1 +1,1 @@
-export { spawnProgram, type Program, type SpawnOptions } from './spawn-program.js';
+export { spawnProgram, stopper, type Program, type SpawnOptions } from './spawn-program.js';

@@ -27,6 +27,18 @@ export interface SpawnOptions {
   onLine?: (line: string) => void;
 }
 
+/** SIGTERM, then SIGKILL after graceMs; resolves with the exit code (at once if the child has already exited) */
+export function stopper(child: ChildProcess, exited: Promise<number | null>): (graceMs?: number) => Promise<number | null> {
+  return async (graceMs = 5000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    child.kill('SIGTERM');
+    const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const code = await exited;
+    clearTimeout(force);
+    return code;
+  };
+}
+
 /** the machine-readable start-up line every program of this project prints once it serves */
 function readyUrl(line: string): string | undefined {
   if (!line.startsWith('{"ready":true')) return undefined;
@@ -59,14 +71,7 @@ export function spawnProgram(options: SpawnOptions): Promise<Program> {
           clearTimeout(timer);
           resolve({
             name: options.name, child, url, lines, exited,
-            async stop(graceMs = 5000) {
-              if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-              child.kill('SIGTERM');
-              const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
-              const code = await exited;
-              clearTimeout(force);
-              return code;
-            },
+            stop: stopper(child, exited),
           });
         }
       } catch { /* not a JSON line */ }

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Program } from '../../../libs/process/index.js';
+import { stopper, type Program } from '../../../libs/process/index.js';
 
 export async function spawnLogged(options: { name: string; script: string; args: readonly string[]; logFile: string; timeoutMs?: number }): Promise<Program> {
   const fd = openSync(options.logFile, 'a');
@@ -29,14 +29,7 @@ export async function spawnLogged(options: { name: string; script: string; args:
     if (listening) {
       return {
         name: options.name, child, url: listening.url, lines, exited,
-        async stop(graceMs = 5000) {
-          if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-          child.kill('SIGTERM');
-          const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
-          const code = await exited;
-          clearTimeout(force);
-          return code;
-        },
+        stop: stopper(child, exited),
       };
     }
     if (gone || Date.now() > deadline) {
