@@ -22,7 +22,7 @@ try {
   const cert = ca.issue('bench.example.test', { ips: ['127.0.0.1'] });
   const backend = await spawnProgram({ name: 'backend', script: server('backend') });
   started.push(backend);
-  const pipe = await spawnProgram({ name: 'https-pipe', script: server('https-pipe-proxy'), args: [backend.url, cert.cert, cert.key] });
+  const pipe = await spawnProgram({ name: 'https-pipe', script: server('pipe-proxy'), args: [backend.url, '0', cert.cert, cert.key] });
   started.push(pipe);
   const as = await startDevAs();
   started.push(as);
