@@ -3,6 +3,7 @@ import { KEY_MANAGEMENT_ALGORITHMS, SIGNING_ALGORITHMS } from '../keys/algorithm
 import { canonicalTarget } from '../routing/canonical-target.js';
 import { FROM_TRUSTED_PROXIES_ONLY } from '../proxy/forward-headers.js';
 import { serverTlsSchema, upstreamTlsSchema } from './tls-schema.js';
+import { websocketSchema } from './websocket-schema.js';
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: (issue) => (issue.code === 'invalid_format' ? 'expected an http(s) URL' : undefined) });
 
@@ -98,6 +99,7 @@ export const routeBase = {
   scopes: z.array(z.string().min(1)).default([]).describe('scopes the token must have (see scopeMode)'),
   scopeMode: z.enum(['any', 'all']).default('all').describe('all: every scope; any: at least one'),
   maxBodyBytes: z.number().int().nonnegative().optional().describe('this route\'s largest request body (default: server.maxBodyBytes); larger → 413'),
+  websocket: websocketSchema.optional().describe('accept WebSocket upgrades, tunnelled with size and lifetime limits (README "WebSocket"); without it an upgrade → 400'),
 };
 
 /**

@@ -32,6 +32,7 @@ export const CODES = {
   peer_not_allowed: { status: 403, description: 'the client certificate does not carry an allowed identity' },
   sender_constraint_required: { status: 403, description: 'this route requires a sender-constrained (mTLS-bound or DPoP) access token' },
   access_denied: { status: 403, description: 'the request is not permitted by policy' },
+  websocket_not_enabled: { status: 400, description: 'this route does not accept WebSocket upgrades' },
   not_found: { status: 404, description: 'no route matches this request' },
   method_not_allowed: { status: 405, description: 'the route does not allow this method' },
   rate_limited: { status: 429, description: 'rate limit exceeded' },

@@ -6,6 +6,7 @@ import { createConcurrencyGate, type Release } from '../throttle/index.js';
 import { HOP_BY_HOP, connectionScoped } from './hop-by-hop.js';
 import { upstreamTlsError, upstreamTlsOptions } from './upstream-tls.js';
 import type { UpstreamTlsConfig } from '../config/tls-schema.js';
+import { requestUpgrade, type UpgradeHandlers, type UpgradeTarget } from './upgrade-upstream.js';
 
 export interface UpstreamOptions {
   connectTimeoutMs: number;
@@ -41,6 +42,8 @@ export interface Upstream {
    * that cuts the response.
    */
   forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, onError: (err: GatewayError) => void): void;
+  /** a WebSocket upgrade, on a connection of its own with the pool's TLS options (libs/websocket) */
+  upgrade(target: UpgradeTarget, handlers: UpgradeHandlers): void;
   /** requests waiting for a socket */
   readonly queued: number;
   close(): Promise<void>;
@@ -84,10 +87,11 @@ function responseHeaders(upstream: Record<string, string | string[] | undefined>
 export function createUpstream(origin: string, options: UpstreamOptions): Upstream {
   const url = new URL(origin);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`only http and https upstreams are supported, got ${url.protocol}`);
+  const tls = url.protocol === 'https:' ? upstreamTlsOptions(options.tls) : undefined;
   const pool = new Pool(url.origin, {
     connections: options.maxSockets,
     pipelining: 1,
-    connect: url.protocol === 'https:' ? { timeout: options.connectTimeoutMs, ...upstreamTlsOptions(options.tls) } : { timeout: options.connectTimeoutMs },
+    connect: { timeout: options.connectTimeoutMs, ...tls },
     headersTimeout: options.responseTimeoutMs,
     bodyTimeout: options.responseTimeoutMs,
   });
@@ -135,6 +139,9 @@ export function createUpstream(origin: string, options: UpstreamOptions): Upstre
         if (res.destroyed) { release(); return; } // the client left while queued
         attempt(req, res, target, onError, retries, body, release);
       }, (err: unknown) => onError(busy(err)));
+    },
+    upgrade(target, handlers) {
+      requestUpgrade(url, basePath, { connectTimeoutMs: options.connectTimeoutMs, responseTimeoutMs: options.responseTimeoutMs, tls }, target, handlers);
     },
     get queued() { return sockets.queued; },
     close: () => pool.close(),

@@ -1,5 +1,6 @@
 export { createUpstream, type Upstream, type UpstreamOptions, type ForwardTarget } from './create-upstream.js';
 export { forwardHeaders, headerPolicy, requestIdOf, remoteAddress, DEFAULT_HEADER_LIMITS, type HeaderPolicy, type HeaderLimits } from './forward-headers.js';
-export { HOP_BY_HOP } from './hop-by-hop.js';
+export { HOP_BY_HOP, connectionScoped } from './hop-by-hop.js';
+export type { UpgradeHandlers, UpgradeTarget } from './upgrade-upstream.js';
 export { createUpstreamPools, type UpstreamPools } from './upstream-pools.js';
 export { upstreamTlsOptions, upstreamTlsError } from './upstream-tls.js';

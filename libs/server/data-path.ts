@@ -5,8 +5,12 @@ import type { RequestRecord } from '../observability/index.js';
 import type { createRequestLifecycle } from './request-lifecycle.js';
 import { isClosing } from './linger-close.js';
 import { checkDeclaredLength } from './body-guard.js';
+import { checkUpgrade, isUpgrade } from '../websocket/index.js';
+import type { WebSocketRouteConfig } from '../config/websocket-schema.js';
 
-export interface DataPathOptions<R extends RouteMatchSpec & { maxBodyBytes?: number | undefined }, F> {
+type RouteLimits = { maxBodyBytes?: number | undefined; websocket?: WebSocketRouteConfig | undefined };
+
+export interface DataPathOptions<R extends RouteMatchSpec & RouteLimits, F> {
   lifecycle: ReturnType<typeof createRequestLifecycle>;
   routes: RouteTable<R>;
   maxTokenLength: number;
@@ -29,7 +33,7 @@ export interface DataPathOptions<R extends RouteMatchSpec & { maxBodyBytes?: num
  * synchronous or not, goes out through the one error model.
  * Returns false for the requests the Hono app serves instead.
  */
-export function createDataPath<R extends RouteMatchSpec & { maxBodyBytes?: number | undefined }, F>(options: DataPathOptions<R, F>) {
+export function createDataPath<R extends RouteMatchSpec & RouteLimits, F>(options: DataPathOptions<R, F>) {
   const { lifecycle, routes } = options;
   return function handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (options.passThrough?.(req.url ?? '/')) return false;
@@ -45,6 +49,8 @@ export function createDataPath<R extends RouteMatchSpec & { maxBodyBytes?: numbe
       record.host = normaliseHost(headerValues(req.rawHeaders, 'host'), (req.socket as { encrypted?: boolean }).encrypted === true);
       const route = routes.match(record.host, target, record.method);
       record.route = route.name;
+      // an upgrade on a route that has not opted in, or not a clean WebSocket handshake: refused before any token work
+      if (isUpgrade(req)) checkUpgrade(req, route.websocket);
       const token = options.credential ? options.credential(req) : parseBearer(headerValues(req.rawHeaders, 'authorization'), options.maxTokenLength);
       // a declared body over the route's limit is refused before the token is looked up and before a byte of it is read
       checkDeclaredLength(req, route.maxBodyBytes ?? options.maxBodyBytes);

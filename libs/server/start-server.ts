@@ -1,10 +1,11 @@
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, ServerResponse, createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError, toErrorResponse, writeError } from '../errors/index.js';
 import { createH2Server, type TlsListener } from '../tls/index.js';
+import { closeAllTunnels, markUpgrade } from '../websocket/index.js';
 
 export interface ServerOptions {
   host: string;
@@ -66,6 +67,18 @@ export function startServer(handler: RequestHandler, options: ServerOptions, log
   // `Expect: 100-continue`: the data path sends `100 Continue` only once the request is authorized (guardBody)
   server.on('checkContinue', onRequest);
 
+  // an HTTP/1.1 upgrade runs through the same handler with a response on its raw socket: refused like any request
+  // (then the connection closes), or answered 101 and tunnelled (libs/websocket)
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    markUpgrade(req, head);
+    socket.on('error', () => { socket.destroy(); });
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.on('finish', () => { if (res.statusCode !== 101) socket.destroySoon(); });
+    onRequest(req, res);
+  });
+
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     const answering = (socket as { _httpMessage?: ServerResponse })._httpMessage?.headersSent === true;
     if (!socket.writable || answering || (err.code === 'ECONNRESET')) { socket.destroy(); return; }
@@ -90,6 +103,7 @@ export function startServer(handler: RequestHandler, options: ServerOptions, log
         swap(next) { handle = next; },
         close(drainMs = 10_000) {
           draining = true;
+          closeAllTunnels();
           return new Promise((done) => {
             const force = setTimeout(() => { server.closeAllConnections(); }, drainMs);
             force.unref();

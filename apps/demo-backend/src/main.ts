@@ -4,11 +4,13 @@
  * (decoded for display only; the micro gateway verified it) and the body size.
  *   node dist/apps/demo-backend/src/main.js --port 9081 --name orders
  * `?delay=ms` waits before answering; `?status=NNN` picks the status.
+ * A WebSocket upgrade on any path gets an echo (ws-echo.ts); GET /__closes lists the close frames it was sent (with --record).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { decodeJwt } from 'jose';
+import { acceptEcho } from './ws-echo.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +24,7 @@ const { values } = parseArgs({
 
 interface Received { method: string | undefined; url: string | undefined; headers: import('node:http').IncomingHttpHeaders }
 const received: Received[] = [];
+const closes: { code: number | undefined; reason: string }[] = [];
 
 function claimsOf(authorization: string | undefined): unknown {
   const m = authorization ? /^Bearer (.+)$/.exec(authorization) : null;
@@ -32,6 +35,10 @@ function claimsOf(authorization: string | undefined): unknown {
 const server = createServer((req, res) => {
   if (values.record && req.url === '/__received') {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(received));
+    return;
+  }
+  if (values.record && req.url === '/__closes') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(closes));
     return;
   }
   if (values.record) received.push({ method: req.method, url: req.url, headers: req.headers });
@@ -53,6 +60,10 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 65_000;
+server.on('upgrade', (req: import('node:http').IncomingMessage, socket: import('node:net').Socket) => {
+  if (values.record) received.push({ method: req.method, url: req.url, headers: req.headers });
+  acceptEcho(req, socket, (code, reason) => { if (values.record) closes.push({ code, reason }); });
+});
 
 server.listen(Number(values.port), values.host, () => {
   const { port } = server.address() as AddressInfo;

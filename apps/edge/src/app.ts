@@ -14,6 +14,7 @@ import { createCertificateBinding } from '../../../libs/pop/index.js';
 import { normaliseHtu, parseAuthorization, type DpopVerifier } from '../../../libs/dpop/index.js';
 import { headerValues } from '../../../libs/bearer/parse-bearer.js';
 import { createPolicyCheck, createPolicyStats, type PolicyCheck, type PolicyStats } from '../../../libs/policy/index.js';
+import { forwardUpgrade, isUpgrade } from '../../../libs/websocket/index.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -67,7 +68,7 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
   const trusted = new Set(config.server.trustedProxies);
   const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.keys.jwksMaxAgeSeconds}` };
 
-  function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, jwt: string): void {
+  function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, jwt: string, tokenExp: unknown): void {
     if (res.destroyed) return; // the client left while the JWT was signed
     // the canonical target, exactly as authorized
     const path = route.stripPrefix ? stripPrefix(record.path, route.pathPrefix, record.query) : record.query ? record.path + record.query : record.path;
@@ -75,11 +76,20 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     if (route.policy?.decisionHeader && record.policy) own[route.policy.decisionHeader.toLowerCase()] = record.policy;
     const headers = forwardHeaders(req, policy, own, record.host);
     const sent = performance.now();
+    const onResponse = () => { record.upstreamMs = performance.now() - sent; };
+    // a WebSocket tunnel lives no longer than the introspected exp, and holds its in-flight slot while open
+    if (isUpgrade(req)) {
+      forwardUpgrade(req, res, {
+        upstream: route.upstream, path, headers, responseHeaders: { 'x-request-id': record.requestId }, websocket: route.websocket!, tokenExp,
+        onResponse, onError: (err) => lifecycle.fail(res, record, err), onEnd: (how) => { record.reason = `websocket_${how}`; },
+      });
+      return;
+    }
     route.upstream.forward(req, res, {
       path, headers,
       body: guardBody(req, res, config.server, route.maxBodyBytes ?? config.server.maxBodyBytes, record.start),
       responseHeaders: { 'x-request-id': record.requestId },
-      onResponse: () => { record.upstreamMs = performance.now() - sent; },
+      onResponse,
     }, (err) => lifecycle.fail(res, record, err));
   }
 
@@ -129,8 +139,8 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     // one client (client_id, else peer address) holds at most maxInFlightPerClient requests until their responses close
     record.onClose = inFlight.enter(record.clientId ?? remoteAddress(req));
     const minted = minter.mint(looked.hash, result, route.audience);
-    if (minted instanceof Promise) return minted.then((m) => forward(req, res, record, route, m.jwt));
-    forward(req, res, record, route, minted.jwt);
+    if (minted instanceof Promise) return minted.then((m) => forward(req, res, record, route, m.jwt, result.exp));
+    forward(req, res, record, route, minted.jwt, result.exp);
   }
 
   /** route → bearer → introspection (cached) (createDataPath) → acceptance → scopes → JWT (cached) → forward */

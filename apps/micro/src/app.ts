@@ -11,6 +11,7 @@ import { peerAddress, type Admission, type Throttle } from '../../../libs/thrott
 import { requireSenderConstraint } from '../../../libs/pop/index.js';
 import { createPolicyCheck, createPolicyStats, type PolicyCheck, type PolicyStats } from '../../../libs/policy/index.js';
 import { claimHeaderMapper } from './claim-headers.js';
+import { forwardUpgrade, isUpgrade } from '../../../libs/websocket/index.js';
 
 export interface MicroDeps {
   config: MicroConfig;
@@ -82,11 +83,20 @@ export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: Incomi
     const path = route.stripPrefix ? stripPrefix(record.path, route.pathPrefix, record.query) : record.query ? record.path + record.query : record.path;
     const headers = forwardHeaders(req, policy, extra, record.host);
     const sent = performance.now();
+    const onResponse = () => { record.upstreamMs = performance.now() - sent; };
+    // a WebSocket tunnel lives no longer than the JWT's exp, and holds its admission (concurrency slot) while open
+    if (isUpgrade(req)) {
+      forwardUpgrade(req, res, {
+        upstream: backend, path, headers, responseHeaders: admission.headers, websocket: route.websocket!, tokenExp: verified.claims.exp,
+        onResponse, onError: (err) => lifecycle.fail(res, record, err), onEnd: (how) => { record.reason = `websocket_${how}`; },
+      });
+      return;
+    }
     backend.forward(req, res, {
       path, headers,
       body: guardBody(req, res, config.server, route.maxBodyBytes ?? config.server.maxBodyBytes, record.start),
       responseHeaders: admission.headers,
-      onResponse: () => { record.upstreamMs = performance.now() - sent; },
+      onResponse,
     }, (err) => lifecycle.fail(res, record, err));
   }
 
