@@ -5,6 +5,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { spawnProgram, type Program } from '../../../libs/process/index.js';
+import { runTlsDemo } from './tls-demo.js';
+
+// `npm start -- --tls`: the same demo with HTTPS, SNI, mutual TLS inside and proof of possession (tls-demo.ts)
+if (process.argv.includes('--tls')) await runTlsDemo(process.argv.includes('--any-ports'));
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const root = here('../../../../');
