@@ -5,7 +5,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError, toErrorResponse, writeError } from '../errors/index.js';
 import { createH2Server, type TlsListener } from '../tls/index.js';
-import { closeAllTunnels, markUpgrade } from '../websocket/index.js';
+import { closeAllTunnels, markUpgrade, wantsWebSocket } from '../websocket/index.js';
+import { hasBody } from './body-guard.js';
 
 export interface ServerOptions {
   host: string;
@@ -70,8 +71,11 @@ export function startServer(handler: RequestHandler, options: ServerOptions, log
   // an HTTP/1.1 upgrade runs through the same handler with a response on its raw socket: refused like any request
   // (then the connection closes), or answered 101 and tunnelled (libs/websocket)
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    markUpgrade(req, head);
     socket.on('error', () => { socket.destroy(); });
+    if (wantsWebSocket(req)) markUpgrade(req, head);
+    // another protocol (h2c …): the Upgrade is ignored (RFC 9110 §7.8) and the request served on this connection, which
+    // then closes; Node has stopped parsing it, so a body cannot be read
+    else if (hasBody(req)) { writeRawError(socket, new GatewayError('bad_request', 'an upgrade to a protocol other than websocket cannot carry a body', { reason: 'upgrade_with_body' }), options.realm); return; }
     const res = new ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket);

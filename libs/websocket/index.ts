@@ -1,4 +1,4 @@
-export { markUpgrade, isUpgrade, checkUpgrade } from './upgrade-request.js';
+export { markUpgrade, isUpgrade, checkUpgrade, wantsWebSocket } from './upgrade-request.js';
 export { forwardUpgrade, type UpgradeForward } from './forward-upgrade.js';
 export { startTunnel, closeAllTunnels, type Tunnel, type TunnelOptions } from './tunnel.js';
 export { FrameMeter, type FrameViolation } from './frame-meter.js';

@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors/index.js';
 import type { WebSocketRouteConfig } from '../config/websocket-schema.js';
 
+const hasToken = (value: string | undefined, token: string) => value?.toLowerCase().split(',').some((t) => t.trim() === token) === true;
+
 /** requests that came in through the server's 'upgrade' event, with the bytes read past their head */
 const upgrades = new WeakMap<IncomingMessage, Buffer>();
 
@@ -10,13 +12,17 @@ export function markUpgrade(req: IncomingMessage, head: Buffer): void {
   upgrades.set(req, head);
 }
 
-/** true for a request that asked to switch protocols (it has a raw socket, no keep-alive response) */
+/** true for an upgrade to WebSocket (other protocols, such as h2c, are not tunnelled) */
+export function wantsWebSocket(req: IncomingMessage): boolean {
+  return hasToken(req.headers.upgrade, 'websocket');
+}
+
+/** true for a WebSocket upgrade request (it has a raw socket, no keep-alive response) */
 export function isUpgrade(req: IncomingMessage): boolean {
   return upgrades.has(req);
 }
 
 const KEY = /^[A-Za-z0-9+/]{22}==$/;
-const hasToken = (value: string | undefined, token: string) => value?.toLowerCase().split(',').some((t) => t.trim() === token) === true;
 
 /**
  * Refuses an upgrade this route or RFC 6455 §4.1 does not allow, before any

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { spawnProgram, type Program } from '../../libs/process/index.js';
 import { dist } from '../support/topology.js';
+import { OPCODE, wsConnect } from '../support/ws-client.js';
 
 /** the walk-through's commands as printed: one per line, comments and blank lines left out */
 function walkThrough(lines: readonly string[]): string[] {
@@ -58,6 +59,18 @@ describe('`npm start -- --tls`: the printed walk-through runs as printed (curl a
     assert.match(bound.claims.cnf['x5t#S256'] ?? '', /^[\w-]{43}$/);
     assert.equal(JSON.parse(outputOf('"Authorization: Bearer $BOUND"', 1)).error, 'invalid_token');
     assert.equal(JSON.parse(outputOf('"Authorization: Bearer $TOKEN" $API/orders/pop/1')).error, 'sender_constraint_required');
+  });
+
+  test('a WebSocket echo over wss:// at the edge, tunnelled through mutual TLS to the micro gateway and the backend', async () => {
+    const dir = /^DIR=(.+)$/.exec(outputs.find(([c]) => c.startsWith('DIR='))?.[0] ?? '')?.[1];
+    const api = /^API=(.+)$/.exec(outputs.find(([c]) => c.startsWith('API='))?.[0] ?? '')?.[1];
+    assert.ok(dir && api, 'the walk-through names the folder and the edge');
+    const token = outputOf('echo "$TOKEN"');
+    const ws = await wsConnect(api.replace('api.phantom.test', '127.0.0.1'), '/orders/live/feed', { Authorization: `Bearer ${token}` }, { tls: { ca: `${dir}/phantom-dev-ca.pem`, servername: 'api.phantom.test' } });
+    assert.equal(ws.status, 101);
+    ws.send(OPCODE.text, 'over TLS twice');
+    assert.equal((await ws.waitForFrame((f) => f.opcode === OPCODE.text))?.payload.toString(), 'over TLS twice');
+    ws.raw.socket.destroy();
   });
 
   test('DPoP: a proof made with the printed helper is accepted once, and the replayed proof gets 401 invalid_dpop_proof', () => {

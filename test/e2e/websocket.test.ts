@@ -123,6 +123,22 @@ describe('WebSocket through the edge and a micro gateway (real processes, raw so
     assert.equal((await received(backend)).filter((r) => r.url === '/orders/smuggled').length, 0);
   });
 
+  test('an Upgrade to another protocol (h2c) is ignored: the request is served over HTTP/1.1 without it, and the connection closes', async () => {
+    const raw = await rawConnect(edge.url);
+    raw.write(head(['GET /orders/h2c HTTP/1.1', 'Host: a', 'Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA', `Authorization: Bearer ${token}`]));
+    await raw.closed;
+    assert.match(raw.received(), /^HTTP\/1\.1 200 /);
+    assert.match(raw.received(), /\r\nconnection: close\r\n/i);
+    const served = (await received(backend)).find((r) => r.url === '/orders/h2c');
+    assert.ok(served, 'the backend served it');
+    assert.equal(served.headers.upgrade, undefined);
+    assert.equal(served.headers['http2-settings'], undefined);
+    const withBody = await rawConnect(edge.url);
+    withBody.write(head(['POST /orders/h2c HTTP/1.1', 'Host: a', 'Connection: Upgrade', 'Upgrade: h2c', 'Content-Length: 5', `Authorization: Bearer ${token}`]) + 'hello');
+    await withBody.closed;
+    assert.match(withBody.received(), /^HTTP\/1\.1 400 [\s\S]*cannot carry a body/);
+  });
+
   test('a message over maxMessageBytes closes the tunnel with 1009 on both sides (one frame, or fragments adding up)', async () => {
     const one = await wsConnect(edge.url, '/orders/live/big', { Authorization: `Bearer ${token}` });
     assert.equal(one.status, 101);
@@ -167,5 +183,13 @@ describe('WebSocket through the edge and a micro gateway (real processes, raw so
     assert.equal(fourth.status, 429);
     assert.equal(JSON.parse(fourth.body).error, 'rate_limited');
     for (const ws of open) ws.raw.socket.destroy();
+  });
+
+  test('a draining edge (SIGTERM) closes its open tunnels with 1001 going away, then exits cleanly', async () => {
+    const ws = await wsConnect(edge.url, '/orders/live/drain', { Authorization: `Bearer ${token}` });
+    assert.equal(ws.status, 101);
+    const exit = edge.stop(20_000);
+    assert.deepEqual(await closedWith(ws), { code: 1001, reason: 'the gateway is shutting down' });
+    assert.equal(await exit, 0);
   });
 });

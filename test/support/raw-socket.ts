@@ -4,6 +4,8 @@
  * and notes when the server closed the connection.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { readFileSync } from 'node:fs';
 
 export interface RawClient {
   socket: Socket;
@@ -18,10 +20,13 @@ export interface RawClient {
   waitFor(text: string, timeoutMs?: number): Promise<boolean>;
 }
 
-export function rawConnect(url: string, options: { localAddress?: string } = {}): Promise<RawClient> {
+/** `tls`: a TLS connection verified against this CA file, with this SNI name */
+export function rawConnect(url: string, options: { localAddress?: string; tls?: { ca: string; servername: string } } = {}): Promise<RawClient> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port), ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+    const socket: Socket = options.tls
+      ? tlsConnect({ host: hostname, port: Number(port), ca: readFileSync(options.tls.ca), servername: options.tls.servername })
+      : connect({ host: hostname, port: Number(port), ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
     const chunks: Buffer[] = [];
     let written = 0;
     let isClosed = false;
@@ -31,7 +36,7 @@ export function rawConnect(url: string, options: { localAddress?: string } = {})
     socket.on('error', () => {}); // a reset is an expected outcome here; `closed` reports it
     const closed = new Promise<number>((done) => socket.once('close', () => { isClosed = true; wake(); done(performance.now()); }));
     const received = () => Buffer.concat(chunks).toString('latin1');
-    socket.once('connect', () => resolve({
+    socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve({
       socket, closed, received,
       get written() { return written; },
       write(data) { written += typeof data === 'string' ? Buffer.byteLength(data) : data.length; return socket.write(data); },

@@ -24,8 +24,8 @@ export interface WsClient {
   closeOf(frame: Frame): { code: number | undefined; reason: string };
 }
 
-export async function wsConnect(url: string, path: string, headers: Record<string, string> = {}, options: { lines?: string[] } = {}): Promise<WsClient> {
-  const raw = await rawConnect(url);
+export async function wsConnect(url: string, path: string, headers: Record<string, string> = {}, options: { lines?: string[]; tls?: { ca: string; servername: string } } = {}): Promise<WsClient> {
+  const raw = await rawConnect(url, options.tls ? { tls: options.tls } : {});
   const key = randomBytes(16).toString('base64');
   const { host } = new URL(url);
   raw.write(head(options.lines ?? [`GET ${path} HTTP/1.1`, `Host: ${host}`, 'Upgrade: websocket', 'Connection: Upgrade',

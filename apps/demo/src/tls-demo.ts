@@ -55,6 +55,7 @@ function microYaml(audience: string, port: number, admin: number, backend: numbe
     backend: `http://127.0.0.1:${backend}`,
     claimHeaders: { sub: 'X-Auth-Sub', client_id: 'X-Auth-Client-Id', scope: 'X-Auth-Scope' },
     routes: [
+      { name: `${audience}-live`, pathPrefix: `/${audience}/live`, methods: ['GET'], scopes: [`${audience}:read`], websocket: { maxLifetimeSeconds: 300, maxMessageBytes: 65_536 } },
       { name: `${audience}-pop`, pathPrefix: `/${audience}/pop`, methods: ['GET'], scopes: [`${audience}:read`], requireSenderConstraint: true },
       { name: `${audience}-read`, pathPrefix: `/${audience}`, methods: ['GET'], scopes: [`${audience}:read`] },
       { name: `${audience}-write`, pathPrefix: `/${audience}`, methods: ['POST', 'PUT', 'PATCH', 'DELETE'], scopes: [`${audience}:write`] },
@@ -103,6 +104,8 @@ export async function runTlsDemo(anyPorts: boolean): Promise<never> {
       proofOfPossession: { dpop: { enabled: true } },
       audiences: { orders: { scopes: ['orders:read', 'orders:write', 'orders:admin'] }, inventory: { scopes: ['inventory:read', 'inventory:write'] } },
       routes: [
+        // WebSocket tunnels (README "WebSocket"): wss://api.phantom.test/orders/live/…, through mutual TLS to the echo backend
+        { name: 'orders-live', pathPrefix: '/orders/live', upstream: `https://127.0.0.1:${ports.orders}`, audience: 'orders', scopes: ['orders:read'], websocket: { maxLifetimeSeconds: 300, maxMessageBytes: 65_536 } },
         { name: 'orders', pathPrefix: '/orders', upstream: `https://127.0.0.1:${ports.orders}`, audience: 'orders', scopes: ['orders:read', 'orders:write'], scopeMode: 'any' },
         { name: 'inventory', pathPrefix: '/inventory', upstream: `https://127.0.0.1:${ports.inventory}`, audience: 'inventory', scopes: ['inventory:read', 'inventory:write'], scopeMode: 'any' },
       ],

@@ -26,6 +26,7 @@ Walk-through (bash, copy-paste into another terminal):
   TLS="--cacert $DIR/phantom-dev-ca.pem --resolve api.phantom.test:${p}:127.0.0.1 --resolve shop.phantom.test:${p}:127.0.0.1"
   API=https://api.phantom.test:${p}
   TOKEN=$(curl -s -u demo-app:demo-secret -d grant_type=client_credentials -d 'scope=orders:read inventory:read' ${f.asUrl}/token | ${ACCESS_TOKEN})
+  echo "$TOKEN"          # opaque: nothing to read in it
 
   # 1. HTTPS at the edge, verified against the development CA; the request then crosses mutual TLS to the orders micro gateway
   curl -s $TLS -H "Authorization: Bearer $TOKEN" $API/orders/42
@@ -53,6 +54,8 @@ Walk-through (bash, copy-paste into another terminal):
   curl -s $TLS -H "Authorization: DPoP $DTOKEN" -H "DPoP: $P" $API/orders/pop/7
   curl -s $TLS -H "Authorization: DPoP $DTOKEN" -H "DPoP: $P" $API/orders/pop/7
   #    200 with sender_constraint "dpop"; the same proof again: 401 invalid_dpop_proof (replayed)
+
+  # 6. WebSocket: wss://api.phantom.test:${p}/orders/live/… (Authorization: Bearer $TOKEN) is tunnelled through mutual TLS to an echo backend
 
 Press Ctrl-C to stop every process.
 `;
