@@ -46,7 +46,7 @@ describe('WebSocket through the edge and a micro gateway (real processes, raw so
     micro = await spawnProgram({
       name: 'micro', script: SCRIPTS.micro,
       args: ['--config', writeYaml(dir, 'micro.yaml', microConfig(edge.url, microPort, backend.url, {
-        routes: [{ ...live, methods: ['GET'] }, { ...brief, methods: ['GET'], websocket: {} }, { name: 'orders-read', pathPrefix: '/orders', methods: ['GET'], scopes: ['orders:read'] }],
+        routes: [{ name: 'orders-live-admin', pathPrefix: '/orders/live/admin', methods: ['GET'], scopes: ['orders:write'], websocket: {} }, { ...live, methods: ['GET'] }, { ...brief, methods: ['GET'], websocket: {} }, { name: 'orders-read', pathPrefix: '/orders', methods: ['GET'], scopes: ['orders:read'] }],
       }))],
     });
     token = await getToken(as, { scope: 'orders:read' });
@@ -97,6 +97,15 @@ describe('WebSocket through the edge and a micro gateway (real processes, raw so
     const ws = await wsConnect(edge.url, '/orders/live/feed', { Authorization: `Bearer ${await getToken(as, { scope: 'inventory:read' })}` });
     assert.equal(ws.status, 403);
     assert.equal(JSON.parse(ws.body).error, 'insufficient_scope');
+  });
+
+  test('the micro gateway checks the upgrade too: its own 403 (a scope the edge route does not ask for) is relayed, no tunnel', async () => {
+    const before = (await received(backend)).length;
+    const ws = await wsConnect(edge.url, '/orders/live/admin', { Authorization: `Bearer ${token}` });
+    assert.equal(ws.status, 403);
+    assert.equal(JSON.parse(ws.body).error, 'insufficient_scope');
+    assert.match(ws.headers['www-authenticate'] ?? '', /^Bearer realm="phantom-test", error="insufficient_scope"/);
+    assert.equal((await received(backend)).length, before);
   });
 
   test('an upgrade on a route without `websocket` gets 400 websocket_not_enabled before any token work', async () => {

@@ -96,8 +96,9 @@ export async function runTlsDemo(anyPorts: boolean): Promise<never> {
     await writeDpopKey(join(dir, 'dpop-key.json'));
     const edgeYaml = {
       development: true, issuer: `https://127.0.0.1:${ports.edge}`, realm: 'phantom-demo',
-      // clientAuth without a CA: any client certificate is asked for, none required (tokens bind to its thumbprint)
-      server: { port: ports.edge, tls: { certificates: [{ certFile: api.cert, keyFile: api.key, default: true }, { certFile: shop.cert, keyFile: shop.key }], clientAuth: { required: false } } },
+      // clientAuth without a CA: any client certificate is asked for, none required (tokens bind to its thumbprint);
+      // HTTP/2 for clients that offer it (curl does), HTTP/1.1 (and its WebSocket upgrades) for the others
+      server: { port: ports.edge, tls: { certificates: [{ certFile: api.cert, keyFile: api.key, default: true }, { certFile: shop.cert, keyFile: shop.key }], clientAuth: { required: false }, http2: true } },
       admin: { port: ports.edgeAdmin },
       authorizationServer: { issuer: `http://127.0.0.1:${ports.as}`, clientId: 'edge-gateway', clientSecret: 'edge-secret', allowHttp: true },
       keys: { generate: true },
