@@ -26,6 +26,8 @@ export interface RequestRecord {
   start: number;
   /** milliseconds until the upstream's response headers arrived */
   upstreamMs?: number;
+  /** a WebSocket tunnel: when its 101 went out (the duration metric stops there; the log line shows the tunnel's life) */
+  switchedAt?: number;
   /** what the request holds until its response closes (a concurrency slot) */
   onClose?: () => void;
 }

@@ -36,7 +36,7 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
         requestId: requestIdOf(req.headers), traceId: trace.traceId, traceparent: trace.traceparent,
         method: req.method ?? 'GET', path: req.url ?? '/', query: '', host: undefined,
         route: undefined, status: undefined, code: undefined, reason: undefined, clientId: undefined, sub: undefined, cache: undefined,
-        start: performance.now(), upstreamMs: undefined, onClose: undefined,
+        start: performance.now(), upstreamMs: undefined, switchedAt: undefined, onClose: undefined,
       };
       // 'close' comes after 'finish', and also when the client went away first (logged as 499);
       // the one listener a request gets ('on': a response closes once, and `once` costs a wrapper)
@@ -49,7 +49,7 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
         if (--inFlight === 0 && onIdle.length > 0) { for (const done of onIdle) done(); onIdle = []; }
         const status = res.writableFinished ? res.statusCode : 499;
         logRequest(record, status);
-        options.metrics?.observe(record.route, status, (performance.now() - record.start) / 1000, record.code, record.reason, record.upstreamMs === undefined ? undefined : record.upstreamMs / 1000);
+        options.metrics?.observe(record.route, status, ((record.switchedAt ?? performance.now()) - record.start) / 1000, record.code, record.reason, record.upstreamMs === undefined ? undefined : record.upstreamMs / 1000);
       };
       res.on('close', onClose);
       // a pipelined request's response waits behind the one before it (no socket yet); if the connection closes

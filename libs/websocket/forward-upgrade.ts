@@ -18,6 +18,8 @@ export interface UpgradeForward {
   /** the token's `exp` (seconds): the tunnel does not outlive it */
   tokenExp: unknown;
   onResponse(): void;
+  /** the 101 went out: the tunnel starts */
+  onSwitched(): void;
   onError(err: GatewayError): void;
   /** how the tunnel ended (for the request's log line) */
   onEnd(how: string): void;
@@ -56,6 +58,7 @@ export function forwardUpgrade(req: IncomingMessage, res: ServerResponse, forwar
       forward.onResponse();
       res.writeHead(101, { ...answerHeaders(answer.headers, forward.responseHeaders), connection: 'Upgrade', upgrade: 'websocket' });
       res.end();
+      forward.onSwitched();
       const byLifetime = Date.now() + forward.websocket.maxLifetimeSeconds * 1000;
       const byToken = typeof forward.tokenExp === 'number' ? forward.tokenExp * 1000 : Number.POSITIVE_INFINITY;
       startTunnel({

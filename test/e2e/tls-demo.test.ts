@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { spawnProgram, type Program } from '../../libs/process/index.js';
-import { dist } from '../support/topology.js';
+import { dist, waitForLine } from '../support/topology.js';
 import { OPCODE, wsConnect } from '../support/ws-client.js';
 
 /** the walk-through's commands as printed: one per line, comments and blank lines left out */
@@ -22,6 +22,8 @@ describe('`npm start -- --tls`: the printed walk-through runs as printed (curl a
       name: 'tls-demo', script: dist('apps/demo/src/main.js'), args: ['--tls', '--any-ports'], timeoutMs: 60_000,
       ready: (line) => (line.startsWith('Press Ctrl-C') ? 'ready' : undefined),
     });
+    // the walk-through is printed once every process listens; the AS discovery and the JWKS fetches follow
+    await Promise.all(['[edge           ] authorization server discovered', '[micro-orders   ] jwks fetched'].map((text) => waitForLine(demo, text, 15_000)));
     const commands = walkThrough(demo.lines);
     // every command of the walk-through, in one bash, each output cut out after it
     const script = commands.map((c) => `${c}\nprintf '\\n@@@\\n'`).join('\n');

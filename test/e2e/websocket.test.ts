@@ -2,13 +2,22 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnProgram, type Program } from '../../libs/process/index.js';
-import { edgeConfig, freePort, getToken, microConfig, received, SCRIPTS, startBackend, startDevAs, tempDir, writeYaml } from '../support/topology.js';
+import { adminUrl, edgeConfig, freePort, getToken, metric, microConfig, received, SCRIPTS, startBackend, startDevAs, tempDir, waitForLine, writeYaml } from '../support/topology.js';
 import { wsConnect, OPCODE, type WsClient } from '../support/ws-client.js';
 import { head, rawConnect } from '../support/raw-socket.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const live = { name: 'orders-live', pathPrefix: '/orders/live', scopes: ['orders:read'], websocket: { maxMessageBytes: 1024 } };
 const brief = { name: 'orders-brief', pathPrefix: '/orders/brief', scopes: ['orders:read'] };
+
+/** polls a gateway's /readyz until 200 (AS discovered, JWKS loaded): the ready line comes before those */
+async function untilReady(program: Program): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while ((await fetch(`${adminUrl(program)}/readyz`)).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`${program.name} did not become ready`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 async function closes(backend: Program): Promise<{ code: number; reason: string }[]> {
   return (await fetch(`${backend.url}/__closes`)).json() as Promise<{ code: number; reason: string }[]>;
@@ -50,6 +59,7 @@ describe('WebSocket through the edge and a micro gateway (real processes, raw so
       }))],
     });
     token = await getToken(as, { scope: 'orders:read' });
+    await Promise.all([untilReady(edge), untilReady(micro)]);
   });
   after(async () => { await Promise.all([edge, micro, backend, as].map((p) => p?.stop())); });
 
@@ -169,10 +179,16 @@ describe('WebSocket through the edge and a micro gateway (real processes, raw so
     assert.equal((await closedWith(ws)).code, 1002);
   });
 
-  test('a tunnel is closed with 1008 at the route\'s maximum lifetime', async () => {
+  test('a tunnel is closed with 1008 at the route\'s maximum lifetime; its log line spans the tunnel, the duration metric only the handshake', async () => {
     const ws = await wsConnect(edge.url, '/orders/brief/feed', { Authorization: `Bearer ${token}` });
     assert.equal(ws.status, 101);
     assert.deepEqual(await closedWith(ws), { code: 1008, reason: 'the connection reached its maximum lifetime' });
+    const line = JSON.parse(await waitForLine(edge, '"route":"orders-brief"')) as { status: number; duration_ms: number; reason: string };
+    assert.equal(line.status, 101);
+    assert.equal(line.reason, 'websocket_lifetime');
+    // the tunnel lived at least its 1 s lifetime after the 101; the metric stopped at the 101
+    const observed = await metric(edge, 'phantom_request_duration_seconds_sum', { route: 'orders-brief' });
+    assert.ok(observed * 1000 <= line.duration_ms - 900, `metric ${observed * 1000} ms, log line ${line.duration_ms} ms`);
   });
 
   test('a tunnel does not outlive its token: closed with 1008 when the introspected exp passes', async () => {

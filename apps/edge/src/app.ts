@@ -81,7 +81,7 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     if (isUpgrade(req)) {
       forwardUpgrade(req, res, {
         upstream: route.upstream, path, headers, responseHeaders: { 'x-request-id': record.requestId }, websocket: route.websocket!, tokenExp,
-        onResponse, onError: (err) => lifecycle.fail(res, record, err), onEnd: (how) => { record.reason = `websocket_${how}`; },
+        onResponse, onSwitched: () => { record.switchedAt = performance.now(); }, onError: (err) => lifecycle.fail(res, record, err), onEnd: (how) => { record.reason = `websocket_${how}`; },
       });
       return;
     }

@@ -88,7 +88,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: Incomi
     if (isUpgrade(req)) {
       forwardUpgrade(req, res, {
         upstream: backend, path, headers, responseHeaders: admission.headers, websocket: route.websocket!, tokenExp: verified.claims.exp,
-        onResponse, onError: (err) => lifecycle.fail(res, record, err), onEnd: (how) => { record.reason = `websocket_${how}`; },
+        onResponse, onSwitched: () => { record.switchedAt = performance.now(); }, onError: (err) => lifecycle.fail(res, record, err), onEnd: (how) => { record.reason = `websocket_${how}`; },
       });
       return;
     }
