@@ -96,7 +96,11 @@ export function startTunnel(options: TunnelOptions): Tunnel {
     // one side's FIN ends the tunnel: the other side is ended too, and so is this side's (a half-open socket would linger)
     from.on('end', () => { if (!closing) { to.end(); from.end(); } });
     from.on('error', () => { to.destroy(); });
-    from.on('close', () => { to.destroy(); finish('closed'); });
+    // a side gone: the other is destroyed, or, when it was already ended, given the grace to flush what it was sent
+    from.on('close', () => {
+      if (to.writableEnded) setTimeout(() => to.destroy(), CLOSE_GRACE_MS).unref(); else to.destroy();
+      finish('closed');
+    });
   }
   if (options.upstreamHead.length > 0) relay(upstream, client, toClient, false)(options.upstreamHead);
   client.resume();
