@@ -33,7 +33,7 @@ const authorizationServer = z.strictObject({
   }).prefault({}).describe('answer shapes outside RFC 7662, accepted only when switched on'),
   jwtAccessTokens: z.strictObject({
     enabled: z.boolean().default(false).describe('RFC 9068 JWT access tokens from this AS validated locally (off: every token is introspected)'),
-    introspect: z.enum(['never', 'always']).default('never').describe('always: also introspect a locally valid JWT (sees revocation); never: local validation only'),
+    introspect: z.enum(['never', 'always', 'per-route']).default('never').describe('always: also introspect a locally valid JWT (sees revocation); never: local validation only; per-route: introspect on routes with introspectJwtAccessTokens'),
     algorithms: z.array(z.enum(['RS256', 'PS256', 'ES256', 'EdDSA'])).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']).describe('signature algorithms accepted on JWT access tokens'),
     clockSkewSeconds: z.number().int().nonnegative().default(5).describe('tolerance for exp/nbf/iat of JWT access tokens'),
     maxLifetimeSeconds: z.number().int().positive().default(86_400).describe('the longest exp − iat accepted'),
@@ -129,6 +129,7 @@ export const edgeConfigSchema = z.strictObject({
     stripPrefix: z.boolean().default(false).describe('remove pathPrefix from the path sent upstream'),
     rateLimit: rateLimitSchema.optional().describe('per-client and per-route rate limits, checked before minting (see README, Throttling)'),
     policy: policySchema.optional().describe('authorization beyond scopes: claim rules and an external PDP (README "Policies")'),
+    introspectJwtAccessTokens: z.boolean().default(false).describe('with authorizationServer.jwtAccessTokens.introspect per-route: also introspect locally valid JWT access tokens on this (revocation-sensitive) route'),
   })).min(1),
   throttle: z.strictObject(throttleSchema).prefault({}),
   /** sender-constrained tokens (RFC 8705 certificate-bound, RFC 9449 DPoP); see "TLS and proof of possession" */
@@ -151,7 +152,11 @@ export const edgeConfigSchema = z.strictObject({
   logging: loggingSchema.prefault({}),
 }).superRefine((config, ctx) => {
   uniqueRouteNames(config.routes, ctx);
+  const jwt = config.authorizationServer.jwtAccessTokens;
   config.routes.forEach((route, i) => {
+    if (route.introspectJwtAccessTokens && !(jwt.enabled && jwt.introspect === 'per-route')) {
+      ctx.addIssue({ code: 'custom', path: ['routes', i, 'introspectJwtAccessTokens'], message: 'only used with authorizationServer.jwtAccessTokens enabled and introspect: per-route' });
+    }
     if (!(route.audience in config.audiences)) {
       ctx.addIssue({ code: 'custom', path: ['routes', i, 'audience'], message: `audience "${route.audience}" is not declared under audiences` });
     }

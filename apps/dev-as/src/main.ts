@@ -18,6 +18,8 @@ const { values } = parseArgs({
     issuer: { type: 'string' },
     'private-key-jwt-client': { type: 'string', multiple: true },
     'jwt-introspection': { type: 'boolean', default: false },
+    /** introspection and revocation answer for its own RFC 9068 JWT access tokens (oidc-provider alone says active:false) */
+    'introspect-jwt-access-tokens': { type: 'boolean', default: false },
     /** holds every introspection answer this long (tests: a request still waiting for its introspection) */
     'introspection-delay-ms': { type: 'string', default: '0' },
     /** the edge admin URL(s) this AS tells about every revoked access token (secret: DEV_AS_PUSH_SECRET) */
@@ -55,7 +57,7 @@ server.listen(Number(values.port), values.host, async () => {
     const eq = arg.indexOf('=');
     return [arg.slice(0, eq), JSON.parse(arg.slice(eq + 1)) as { keys: object[] }];
   }));
-  const provider = await createDevProvider({ issuer, privateKeyJwtClients, jwtIntrospection: values['jwt-introspection'] });
+  const provider = await createDevProvider({ issuer, privateKeyJwtClients, jwtIntrospection: values['jwt-introspection'], introspectJwtAccessTokens: values['introspect-jwt-access-tokens'] });
   handler = provider.callback();
   pushRevocations(provider, values['push-revocations'] ?? [], process.env.DEV_AS_PUSH_SECRET ?? '');
   process.stdout.write(JSON.stringify({ ready: true, program: 'dev-as', url: `http://${values.host}:${port}`, issuer }) + '\n');

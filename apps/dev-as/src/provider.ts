@@ -6,6 +6,7 @@
 import Provider from 'oidc-provider';
 import { generateKeyPair, exportJWK } from 'jose';
 import { MapAdapter } from './map-adapter.js';
+import { registerJwtAccessTokens } from './jwt-token-registry.js';
 
 export const DEMO_SCOPES = [
   'orders:read', 'orders:write', 'orders:admin', 'inventory:read', 'inventory:write',
@@ -52,12 +53,14 @@ export interface DevProviderOptions {
   privateKeyJwtClients?: Record<string, { keys: object[] }>;
   /** RFC 9701: answer introspection with a signed JWT when asked (Accept: application/token-introspection+jwt) */
   jwtIntrospection?: boolean;
+  /** introspection and revocation of its own JWT access tokens (see jwt-token-registry.ts) */
+  introspectJwtAccessTokens?: boolean;
 }
 
 export async function createDevProvider(options: DevProviderOptions): Promise<Provider> {
   const clients = options.clients ?? DEFAULT_CLIENTS;
   const ttlByClient = new Map(clients.map((c) => [c.client_id, c.tokenTtl ?? 3600]));
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const signingJwk = { ...(await exportJWK(privateKey)), kid: 'dev-as-1', use: 'sig', alg: 'RS256' };
 
   const clientMetadata = [
@@ -82,7 +85,7 @@ export async function createDevProvider(options: DevProviderOptions): Promise<Pr
     })),
   ];
 
-  return new Provider(options.issuer, {
+  const provider = new Provider(options.issuer, {
     adapter: MapAdapter,
     clients: clientMetadata,
     scopes: [...DEMO_SCOPES, INTROSPECTION_SCOPE],
@@ -126,4 +129,6 @@ export async function createDevProvider(options: DevProviderOptions): Promise<Pr
         ttlByClient.get(client.clientId) ?? 3600,
     },
   } as unknown as ConstructorParameters<typeof Provider>[1]);
+  if (options.introspectJwtAccessTokens) registerJwtAccessTokens(provider, publicKey, options.issuer);
+  return provider;
 }
