@@ -52,3 +52,15 @@ test('routes[].introspectJwtAccessTokens needs jwtAccessTokens introspect per-ro
   assert.equal(config.routes[0]!.introspectJwtAccessTokens, true);
   assert.equal(config.authorizationServer.jwtAccessTokens.introspect, 'per-route');
 });
+
+test('tls_client_auth / self_signed_tls_client_auth need tls.certFile (the credential), no client secret; tls needs an https AS', () => {
+  for (const clientAuth of ['tls_client_auth', 'self_signed_tls_client_auth']) {
+    assert.deepEqual(problems({ issuer: 'https://as.example', clientAuth }), [`authorizationServer.tls.certFile: required for clientAuth ${clientAuth} (the client certificate, with keyFile)`]);
+    const { authorizationServer: as } = edge({ clientAuth, tls: { caFile: 'ca.pem', certFile: 'edge.pem', keyFile: 'edge.key' } });
+    assert.equal(as.clientAuth, clientAuth);
+    assert.equal(as.clientSecret, undefined);
+  }
+  assert.deepEqual(problems({ issuer: 'http://as.example', clientSecret: 's', allowHttp: true, tls: { caFile: 'ca.pem' } }), ['authorizationServer.tls: only used with an https issuer or introspectionEndpoint']);
+  assert.deepEqual(problems({ clientAuth: 'bearer', bearer: { scope: 'i', tokenEndpointAuth: 'tls_client_auth' } }),
+    ['authorizationServer.tls.certFile: required for bearer.tokenEndpointAuth tls_client_auth (the client certificate, with keyFile)']);
+});
