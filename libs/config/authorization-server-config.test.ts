@@ -38,3 +38,29 @@ test('authorizationServer mistakes name the field', () => {
   assert.deepEqual(problems({ clientSecret: 's', jwtAccessTokens: { enabled: true } }),
     ['authorizationServer.requiredAudience: required for jwtAccessTokens (the `aud` a JWT access token must carry, RFC 9068)']);
 });
+
+test('routes[].introspectJwtAccessTokens needs jwtAccessTokens introspect per-route (else it would be ignored)', () => {
+  const withRoute = (jwt: Record<string, unknown>) => () => parseConfig('edge.yaml', {
+    ...base, routes: [{ ...base.routes[0], introspectJwtAccessTokens: true }],
+    authorizationServer: { issuer: 'https://as.example', clientId: 'edge', clientSecret: 's', requiredAudience: 'urn:edge', jwtAccessTokens: jwt },
+  }, edgeConfigSchema);
+  for (const jwt of [{ enabled: true, introspect: 'never' }, { enabled: true, introspect: 'always' }, { enabled: false, introspect: 'per-route' }]) {
+    assert.throws(withRoute(jwt), (e: unknown) => e instanceof ConfigError
+      && e.problems.join() === 'routes[0].introspectJwtAccessTokens: only used with authorizationServer.jwtAccessTokens enabled and introspect: per-route', JSON.stringify(jwt));
+  }
+  const config = withRoute({ enabled: true, introspect: 'per-route' })();
+  assert.equal(config.routes[0]!.introspectJwtAccessTokens, true);
+  assert.equal(config.authorizationServer.jwtAccessTokens.introspect, 'per-route');
+});
+
+test('tls_client_auth / self_signed_tls_client_auth need tls.certFile (the credential), no client secret; tls needs an https AS', () => {
+  for (const clientAuth of ['tls_client_auth', 'self_signed_tls_client_auth']) {
+    assert.deepEqual(problems({ issuer: 'https://as.example', clientAuth }), [`authorizationServer.tls.certFile: required for clientAuth ${clientAuth} (the client certificate, with keyFile)`]);
+    const { authorizationServer: as } = edge({ clientAuth, tls: { caFile: 'ca.pem', certFile: 'edge.pem', keyFile: 'edge.key' } });
+    assert.equal(as.clientAuth, clientAuth);
+    assert.equal(as.clientSecret, undefined);
+  }
+  assert.deepEqual(problems({ issuer: 'http://as.example', clientSecret: 's', allowHttp: true, tls: { caFile: 'ca.pem' } }), ['authorizationServer.tls: only used with an https issuer or introspectionEndpoint']);
+  assert.deepEqual(problems({ clientAuth: 'bearer', bearer: { scope: 'i', tokenEndpointAuth: 'tls_client_auth' } }),
+    ['authorizationServer.tls.certFile: required for bearer.tokenEndpointAuth tls_client_auth (the client certificate, with keyFile)']);
+});

@@ -5,7 +5,8 @@ import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
 import { adminSchema, durationMs, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
 import { revocationSchema } from '../revocation/revocation-schema.js';
 
-const clientAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
+const clientAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth']);
+const TLS_METHODS: readonly string[] = ['tls_client_auth', 'self_signed_tls_client_auth'];
 
 const authorizationServer = z.strictObject({
   issuer: httpUrl.describe('the AS issuer; its metadata is discovered (RFC 8414, then OpenID discovery) unless introspectionEndpoint is set'),
@@ -25,6 +26,7 @@ const authorizationServer = z.strictObject({
     renewBeforeSeconds: z.number().int().nonnegative().default(60).describe('renew the token this long before it expires'),
   }).optional().describe('clientAuth bearer: the edge\'s own token, by client credentials'),
   privateKeyFile: z.string().optional().describe('PEM (PKCS#8) or JWK file of the private key, for private_key_jwt'),
+  tls: upstreamTlsSchema.optional().describe('TLS towards an https AS: the CA its certificate must chain to, and the client certificate the edge presents (required for tls_client_auth, self_signed_tls_client_auth; RFC 8705 §2)'),
   privateKeyAlg: signingAlgorithm.default('ES256'),
   jwtResponse: z.enum(['auto', 'require', 'off']).default('auto').describe('RFC 9701 signed introspection answers: auto (when the metadata offers them), require, off'),
   tolerate: z.strictObject({
@@ -33,7 +35,7 @@ const authorizationServer = z.strictObject({
   }).prefault({}).describe('answer shapes outside RFC 7662, accepted only when switched on'),
   jwtAccessTokens: z.strictObject({
     enabled: z.boolean().default(false).describe('RFC 9068 JWT access tokens from this AS validated locally (off: every token is introspected)'),
-    introspect: z.enum(['never', 'always']).default('never').describe('always: also introspect a locally valid JWT (sees revocation); never: local validation only'),
+    introspect: z.enum(['never', 'always', 'per-route']).default('never').describe('always: also introspect a locally valid JWT (sees revocation); never: local validation only; per-route: introspect on routes with introspectJwtAccessTokens'),
     algorithms: z.array(z.enum(['RS256', 'PS256', 'ES256', 'EdDSA'])).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']).describe('signature algorithms accepted on JWT access tokens'),
     clockSkewSeconds: z.number().int().nonnegative().default(5).describe('tolerance for exp/nbf/iat of JWT access tokens'),
     maxLifetimeSeconds: z.number().int().positive().default(86_400).describe('the longest exp − iat accepted'),
@@ -44,7 +46,13 @@ const authorizationServer = z.strictObject({
 }).superRefine((as, ctx) => {
   const secretAuth = as.clientAuth === 'bearer' ? as.bearer?.tokenEndpointAuth : as.clientAuth;
   const field = as.clientAuth === 'bearer' ? 'bearer.tokenEndpointAuth' : 'clientAuth';
-  if (secretAuth !== 'private_key_jwt' && secretAuth !== undefined && !as.clientSecret) {
+  if (secretAuth !== undefined && TLS_METHODS.includes(secretAuth) && !as.tls?.certFile) {
+    ctx.addIssue({ code: 'custom', path: ['tls', 'certFile'], message: `required for ${field} ${secretAuth} (the client certificate, with keyFile)` });
+  }
+  if (as.tls && !as.issuer.startsWith('https:') && !as.introspectionEndpoint?.startsWith('https:')) {
+    ctx.addIssue({ code: 'custom', path: ['tls'], message: 'only used with an https issuer or introspectionEndpoint' });
+  }
+  if (secretAuth !== 'private_key_jwt' && secretAuth !== undefined && !TLS_METHODS.includes(secretAuth) && !as.clientSecret) {
     ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: `required for ${field} ${secretAuth}` });
   }
   if (secretAuth === 'private_key_jwt' && !as.privateKeyFile) {
@@ -129,6 +137,7 @@ export const edgeConfigSchema = z.strictObject({
     stripPrefix: z.boolean().default(false).describe('remove pathPrefix from the path sent upstream'),
     rateLimit: rateLimitSchema.optional().describe('per-client and per-route rate limits, checked before minting (see README, Throttling)'),
     policy: policySchema.optional().describe('authorization beyond scopes: claim rules and an external PDP (README "Policies")'),
+    introspectJwtAccessTokens: z.boolean().default(false).describe('with authorizationServer.jwtAccessTokens.introspect per-route: also introspect locally valid JWT access tokens on this (revocation-sensitive) route'),
   })).min(1),
   throttle: z.strictObject(throttleSchema).prefault({}),
   /** sender-constrained tokens (RFC 8705 certificate-bound, RFC 9449 DPoP); see "TLS and proof of possession" */
@@ -151,7 +160,11 @@ export const edgeConfigSchema = z.strictObject({
   logging: loggingSchema.prefault({}),
 }).superRefine((config, ctx) => {
   uniqueRouteNames(config.routes, ctx);
+  const jwt = config.authorizationServer.jwtAccessTokens;
   config.routes.forEach((route, i) => {
+    if (route.introspectJwtAccessTokens && !(jwt.enabled && jwt.introspect === 'per-route')) {
+      ctx.addIssue({ code: 'custom', path: ['routes', i, 'introspectJwtAccessTokens'], message: 'only used with authorizationServer.jwtAccessTokens enabled and introspect: per-route' });
+    }
     if (!(route.audience in config.audiences)) {
       ctx.addIssue({ code: 'custom', path: ['routes', i, 'audience'], message: `audience "${route.audience}" is not declared under audiences` });
     }

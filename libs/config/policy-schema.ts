@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { httpUrl } from './schema-parts.js';
+import { upstreamTlsSchema } from './tls-schema.js';
 
 const literal = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -30,6 +31,7 @@ export const pdpSchema = z.strictObject({
   url: httpUrl.describe('AuthZEN: the PDP\'s base URL (POST <url>/access/v1/evaluation); OPA: the server (POST <url>/v1/data/<path>)'),
   path: z.string().regex(/^[A-Za-z0-9_]+(\/[A-Za-z0-9_]+)*$/, 'expected a document path such as "phantom/allow"').optional().describe('OPA only: the decision document, e.g. "phantom/allow"'),
   bearerToken: z.string().min(1).optional().describe('`Authorization: Bearer <token>` to the PDP (use ${ENV} substitution)'),
+  tls: upstreamTlsSchema.optional().describe('https PDP: the CA its certificate must chain to, and the client certificate presented to it (mutual TLS)'),
   timeoutMs: z.number().int().positive().default(500),
   failMode: z.enum(['closed', 'open']).default('closed').describe('PDP unreachable, slow, 5xx or an unreadable answer: closed → 503; open → admit (explicit)'),
   cacheTtlSeconds: z.number().nonnegative().default(30).describe('decisions are cached per (subject, action, resource, context) this long; 0 = off'),
@@ -39,6 +41,7 @@ export const pdpSchema = z.strictObject({
 }).superRefine((pdp, ctx) => {
   if (pdp.kind === 'opa' && !pdp.path) ctx.addIssue({ code: 'custom', path: ['path'], message: 'required for kind opa' });
   if (pdp.kind === 'authzen' && pdp.path) ctx.addIssue({ code: 'custom', path: ['path'], message: 'only used with kind opa' });
+  if (pdp.tls && !pdp.url.startsWith('https:')) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'only used with an https url' });
 });
 
 /** A route's authorization beyond scopes: claim rules (all must hold), then the PDP. */

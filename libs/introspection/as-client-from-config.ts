@@ -1,5 +1,7 @@
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { EdgeConfig } from '../config/index.js';
-import { createAsClient, type AsClient } from './as-client.js';
+import { upstreamTlsOptions } from '../proxy/upstream-tls.js';
+import { createAsClient, type AsClient, type FetchLike } from './as-client.js';
 import { createBearerToken } from './bearer-token.js';
 import { createClientAuth, type ClientAuthConfig } from './client-auth.js';
 
@@ -12,11 +14,25 @@ function secretAuth(as: AsSection, method: SecretMethod, privateKey: { key: Cryp
     case 'client_secret_basic': return { method, clientSecret: as.clientSecret!, encoding: as.clientSecretBasic.encoding };
     case 'client_secret_post': return { method, clientSecret: as.clientSecret! };
     case 'private_key_jwt': return { method, privateKey: privateKey! };
+    case 'tls_client_auth':
+    case 'self_signed_tls_client_auth': return { method };
   }
+}
+
+/**
+ * With `authorizationServer.tls`: every call to the AS (discovery, introspection, the token endpoint,
+ * RFC 9701 keys) on one connection pool that trusts the configured CA and presents the edge's client
+ * certificate — the credential of tls_client_auth / self_signed_tls_client_auth (RFC 8705 §2).
+ */
+function tlsFetch(as: AsSection): FetchLike | undefined {
+  if (!as.tls) return undefined;
+  const dispatcher = new Agent({ connect: upstreamTlsOptions(as.tls, 'authorizationServer.tls') });
+  return (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>;
 }
 
 /** The AS client for the edge's validated `authorizationServer` section (the private key loaded by the caller). */
 export function createAsClientFromConfig(as: AsSection, privateKey?: { key: CryptoKey; kid: string }): AsClient {
+  const fetch = tlsFetch(as);
   let auth: ClientAuthConfig;
   if (as.clientAuth === 'bearer') {
     const bearer = as.bearer!;
@@ -29,6 +45,8 @@ export function createAsClientFromConfig(as: AsSection, privateKey?: { key: Cryp
         renewBeforeSeconds: bearer.renewBeforeSeconds,
         timeoutMs: as.timeoutMs,
         allowHttp: as.allowHttp,
+        fetch,
+        mtlsAliases: bearer.tokenEndpointAuth === 'tls_client_auth' || bearer.tokenEndpointAuth === 'self_signed_tls_client_auth',
       }),
     };
   } else {
@@ -44,5 +62,6 @@ export function createAsClientFromConfig(as: AsSection, privateKey?: { key: Cryp
     tolerance: as.tolerate,
     timeoutMs: as.timeoutMs,
     allowHttp: as.allowHttp,
+    fetch,
   });
 }

@@ -21,8 +21,16 @@ export interface AsClientOptions {
   tolerance?: ResponseTolerance;
   timeoutMs: number;
   allowHttp: boolean;
+  /** every call to the AS goes through this (an undici Agent with the AS's CA and the edge's client certificate) */
+  fetch?: FetchLike | undefined;
   now?: () => number;
 }
+
+/** oauth4webapi's customFetch hook */
+export type FetchLike = (url: string, init: oauth.CustomFetchOptions<string, unknown>) => Promise<Response>;
+
+/** a TLS client-auth method: the certificate is the credential (RFC 8705 §2) */
+const isTlsAuth = (method: string) => method === 'tls_client_auth' || method === 'self_signed_tls_client_auth';
 
 /** The one failure mode the edge shows a client for an AS problem: 503, retry soon. */
 export function asUnavailable(reason: string, cause?: unknown): GatewayError {
@@ -42,7 +50,8 @@ const STRICT: ResponseTolerance = { scopeArray: false, spaceSeparatedAudience: f
 export function createAsClient(options: AsClientOptions): AsClient {
   const issuer = new URL(options.issuer);
   const now = options.now ?? Date.now;
-  const client: oauth.Client = { client_id: options.clientId };
+  // RFC 8705 §5: with a certificate as the credential, the AS's mtls_endpoint_aliases are used when it publishes them
+  const client: oauth.Client = { client_id: options.clientId, ...(isTlsAuth(options.auth.method) ? { use_mtls_endpoint_aliases: true } : {}) };
   const bearer: BearerTokenSource | undefined = options.auth.method === 'bearer' ? options.auth.tokens : undefined;
   const clientAuth = bearer ? undefined : createClientAuth(options.clientId, options.auth);
   const jwtMode = options.jwtResponse ?? 'auto';
@@ -51,6 +60,7 @@ export function createAsClient(options: AsClientOptions): AsClient {
   const http = () => ({
     signal: AbortSignal.timeout(options.timeoutMs),
     ...(options.allowHttp ? { [oauth.allowInsecureRequests]: true } : {}),
+    ...(options.fetch ? { [oauth.customFetch]: options.fetch } : {}),
   });
   let metadata: oauth.AuthorizationServer | undefined = options.endpoints && {
     issuer: options.issuer,
@@ -146,7 +156,7 @@ export function createAsClient(options: AsClientOptions): AsClient {
       }
       if (response.status !== 200) {
         // the AS refused us, not the client's token: we could not check it, so this is never a 401 for the client
-        const refusal = await describeRefusal(response, sent !== undefined ? 'bearer token' : 'client credentials');
+        const refusal = await describeRefusal(response, sent !== undefined ? 'bearer token' : isTlsAuth(options.auth.method) ? 'client certificate' : 'client credentials');
         throw asUnavailable(refusal.reason, new Error(refusal.message));
       }
       return read(as, response);

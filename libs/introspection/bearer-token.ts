@@ -15,6 +15,10 @@ export interface BearerTokenOptions {
   timeoutMs: number;
   /** allow a plain-http token endpoint (development only) */
   allowHttp: boolean;
+  /** the AS client's fetch (TLS options, client certificate) */
+  fetch?: import('./as-client.js').FetchLike | undefined;
+  /** the edge authenticates with its certificate at the token endpoint (RFC 8705 §5: mtls_endpoint_aliases) */
+  mtlsAliases?: boolean;
   now?: () => number;
 }
 
@@ -36,7 +40,7 @@ export class BearerTokenError extends Error {
  */
 export function createBearerToken(options: BearerTokenOptions): BearerTokenSource & { readonly grants: number } {
   const now = options.now ?? Date.now;
-  const client: oauth.Client = { client_id: options.clientId };
+  const client: oauth.Client = { client_id: options.clientId, ...(options.mtlsAliases ? { use_mtls_endpoint_aliases: true } : {}) };
   const flight = createSingleFlight<string>();
   let current: { token: string; renewAt: number; expiresAt: number } | undefined;
   let grants = 0;
@@ -48,6 +52,7 @@ export function createBearerToken(options: BearerTokenOptions): BearerTokenSourc
       response = await oauth.clientCredentialsGrantRequest(as, client, options.clientAuth, new URLSearchParams({ scope: options.scope }), {
         signal: AbortSignal.timeout(options.timeoutMs),
         ...(options.allowHttp ? { [oauth.allowInsecureRequests]: true } : {}),
+        ...(options.fetch ? { [oauth.customFetch]: options.fetch } : {}),
       });
     } catch (err) {
       throw new BearerTokenError('the token endpoint could not be reached', undefined, err);

@@ -19,12 +19,14 @@ export interface BearerTokenSource {
   invalidate(token: string): void;
 }
 
-/** One variant per method; a new method (tls_client_auth) is one more variant and one more case. */
+/** One variant per method; a new method is one more variant and one more case. */
 export type ClientAuthConfig =
   | { method: 'client_secret_basic'; clientSecret: string; encoding: BasicEncoding }
   | { method: 'client_secret_post'; clientSecret: string }
   | { method: 'private_key_jwt'; privateKey: { key: CryptoKey; kid: string } }
-  | { method: 'bearer'; tokens: BearerTokenSource };
+  | { method: 'bearer'; tokens: BearerTokenSource }
+  /** RFC 8705 §2: the client certificate on the TLS connection authenticates (the caller's fetch presents it) */
+  | { method: 'tls_client_auth' | 'self_signed_tls_client_auth' };
 
 export type ClientAuthMethod = ClientAuthConfig['method'];
 
@@ -55,6 +57,9 @@ export function createClientAuth(clientId: string, config: ClientAuthConfig): oa
       return oauth.ClientSecretPost(config.clientSecret);
     case 'private_key_jwt':
       return oauth.PrivateKeyJwt(config.privateKey);
+    case 'tls_client_auth':
+    case 'self_signed_tls_client_auth':
+      return oauth.TlsClientAuth();
     case 'bearer':
       throw new TypeError('bearer client authentication takes its token per call: use bearerAuth(token)');
   }

@@ -4,7 +4,7 @@ export { createClientAuth, bearerAuth, basicCredentials, minimalEncode, type Cli
 export { createBearerToken, BearerTokenError, type BearerTokenOptions } from './bearer-token.js';
 export { normalizeIntrospection, MalformedIntrospectionError, type ResponseTolerance } from './normalize-response.js';
 export { acceptToken, type AcceptanceRules } from './accept-token.js';
-export { createIntrospectionCache, type IntrospectionCache, type CachedIntrospection, type CacheOutcome } from './introspection-cache.js';
+export { createIntrospectionCache, type IntrospectionCache, type LookupOptions, type CachedIntrospection, type CacheOutcome } from './introspection-cache.js';
 export { createJwtAccessTokenLookup, type JwtAccessTokenOptions } from './jwt-access-tokens.js';
 export { createTokenLookupFromConfig } from './token-lookup-from-config.js';
 export { createMissGuard, type MissGuard, type MissGuardOptions } from './miss-guard.js';

@@ -19,6 +19,12 @@ export interface IntrospectionCacheOptions {
   now?: () => number;
 }
 
+/** what the route asks of a lookup */
+export interface LookupOptions {
+  /** jwtAccessTokens.introspect per-route: this route introspects locally valid JWT access tokens too */
+  introspectJwt?: boolean | undefined;
+}
+
 export type CacheOutcome = 'hit' | 'miss' | 'shared' | 'stale';
 
 export interface CachedIntrospection {
@@ -29,7 +35,7 @@ export interface CachedIntrospection {
 
 export interface IntrospectionCache {
   /** synchronous on a cache hit (the hot path allocates no promise), a promise otherwise */
-  lookup(token: string, peer?: string): CachedIntrospection | Promise<CachedIntrospection>;
+  lookup(token: string, peer?: string, options?: LookupOptions): CachedIntrospection | Promise<CachedIntrospection>;
   readonly stats: { hits: number; misses: number; shared: number; calls: number; stale: number };
   readonly size: number;
 }

@@ -9,7 +9,7 @@ import { GatewayError } from '../errors/index.js';
 const ISSUER = 'https://as.example';
 const AUDIENCE = 'urn:phantom:edge-jwt';
 
-async function setup(introspect: 'always' | 'never') {
+async function setup(introspect: 'always' | 'never' | 'per-route') {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const attacker = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'as-1', alg: 'ES256' };
@@ -71,4 +71,19 @@ test('jwtAccessTokens always: a locally valid JWT is introspected too; an invali
   assert.equal((await lookup.lookup(token)).result.scope, 'from-introspection');
   await assert.rejects(Promise.resolve(lookup.lookup(await sign({}, attacker.privateKey))));
   assert.deepEqual(introspected, [token]);
+});
+
+test('jwtAccessTokens per-route: introspected only where the route asks (introspectJwt), locally valid elsewhere; invalid JWTs never reach the AS', async () => {
+  const { lookup, introspected, sign, attacker } = await setup('per-route');
+  const token = await sign({});
+  const local = await lookup.lookup(token);
+  assert.equal(local.result.scope, 'orders:read', 'local facts');
+  const hit = lookup.lookup(token, undefined, { introspectJwt: false });
+  assert.ok(!(hit instanceof Promise), 'a local route is a synchronous hit');
+  assert.equal(introspected.length, 0);
+  assert.equal((await lookup.lookup(token, undefined, { introspectJwt: true })).result.scope, 'from-introspection');
+  const fresh = await sign({ jti: 'fresh' });
+  assert.equal((await lookup.lookup(fresh, undefined, { introspectJwt: true })).result.scope, 'from-introspection', 'a first sight on a sensitive route: verified, then introspected');
+  await assert.rejects(Promise.resolve(lookup.lookup(await sign({}, attacker.privateKey), undefined, { introspectJwt: true })));
+  assert.deepEqual(introspected, [token, fresh]);
 });

@@ -14,8 +14,11 @@ export interface JwtAccessTokenOptions {
   verifier(): Verifier | Promise<Verifier>;
   /** the AS issuer: only JWTs whose `iss` is exactly this are validated locally */
   issuer: string;
-  /** `always`: a locally valid JWT is introspected too (revocation is seen); `never`: local validation only */
-  introspect: 'always' | 'never';
+  /**
+   * `always`: a locally valid JWT is introspected too (revocation is seen); `never`: local validation only;
+   * `per-route`: introspected on the routes that ask for it (lookup option `introspectJwt`), local elsewhere
+   */
+  introspect: 'always' | 'never' | 'per-route';
   maxEntries: number;
   now?: () => number;
 }
@@ -52,28 +55,33 @@ export function createJwtAccessTokenLookup(options: JwtAccessTokenOptions): Intr
   const entries = new LRUCache<string, Entry>({ max: options.maxEntries });
   let verifier: Verifier | undefined;
 
-  async function verify(token: string, hash: string, peer: string | undefined) {
+  const always = options.introspect === 'always';
+  const perRoute = options.introspect === 'per-route';
+
+  async function verify(token: string, hash: string, peer: string | undefined, introspect: boolean) {
     verifier ??= await options.verifier();
     const { claims } = await verifier.verify(token);
     const result = Object.freeze({ ...claims, active: true, token_type: 'Bearer' }) as IntrospectionResponse;
     entries.set(hash, { result, untilMs: claims.exp! * 1000 });
-    if (options.introspect === 'always') return introspection.lookup(token, peer);
+    if (introspect) return introspection.lookup(token, peer);
     return { hash, result, outcome: 'miss' as const };
   }
 
   return {
     get stats() { return introspection.stats; },
     get size() { return introspection.size + entries.size; },
-    lookup(token, peer) {
+    lookup(token, peer, lookupOptions) {
       const hash = tokenHash(token);
       const entry = entries.get(hash);
       // only verified JWTs are kept: a flood of other tokens cannot evict them (a shape check, or a
       // payload parse for a JWS-shaped token, is cheaper than a signature check)
       if (!entry && peekIssuer(token) !== options.issuer) return introspection.lookup(token, peer);
+      // only after the local checks: a JWT that fails them never reaches the AS
+      const introspect = always || (perRoute && lookupOptions?.introspectJwt === true);
       if (entry && now() < entry.untilMs) {
-        return options.introspect === 'always' ? introspection.lookup(token, peer) : { hash, result: entry.result, outcome: 'hit' };
+        return introspect ? introspection.lookup(token, peer) : { hash, result: entry.result, outcome: 'hit' };
       }
-      return verify(token, hash, peer);
+      return verify(token, hash, peer, introspect);
     },
   };
 }

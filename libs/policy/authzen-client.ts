@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import { postJson, PdpFailure } from './post-json.js';
 import type { AuthzenEvaluation, Decision, PdpClient } from './evaluation.js';
 
@@ -6,6 +7,8 @@ export interface AuthzenClientOptions {
   url: string;
   bearerToken?: string | undefined;
   timeoutMs: number;
+  /** connections with the PDP's TLS options (mutual TLS), see createPdpDispatcher */
+  dispatcher?: Dispatcher | undefined;
 }
 
 /** AuthZEN 1.0 §6.2: the response is an object whose `decision` is a boolean (other members are optional). */
@@ -25,7 +28,7 @@ export function createAuthzenClient(options: AuthzenClientOptions): PdpClient {
   const endpoint = `${options.url.replace(/\/+$/, '')}/access/v1/evaluation`;
   return async function evaluateAuthzen(evaluation: AuthzenEvaluation, requestId?: string): Promise<Decision> {
     const body = await postJson(endpoint, evaluation, {
-      timeoutMs: options.timeoutMs, bearerToken: options.bearerToken,
+      timeoutMs: options.timeoutMs, bearerToken: options.bearerToken, dispatcher: options.dispatcher,
       ...(requestId ? { headers: { 'x-request-id': requestId } } : {}),
     });
     return processAuthzenResponse(body);

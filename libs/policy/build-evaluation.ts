@@ -36,7 +36,8 @@ export function subjectKey(claims: Claims): string | undefined {
 
 /**
  * The AuthZEN request from a token's facts, and its cache key (the tuple the
- * decision depends on). Subject: `sub` as a user, else `client_id` as a client.
+ * decision depends on). Subject: `sub` as a user, else (no `sub`, or `sub` equal to
+ * `client_id`) `client_id` as a client.
  */
 export function buildEvaluation(claims: Claims, target: EvaluationTarget, mapping: EvaluationMapping): { evaluation: AuthzenEvaluation; key: string } {
   const subject = subjectKey(claims);
@@ -44,7 +45,9 @@ export function buildEvaluation(claims: Claims, target: EvaluationTarget, mappin
   const sub = str(claims.sub);
   const clientId = str(claims.client_id);
   const id = sub ?? clientId!;
-  const subjectType = sub !== undefined ? 'user' : 'client';
+  // RFC 9068 §2.2: a token a client got for itself (client credentials) has sub = client_id; the
+  // JWT the edge mints always carries a sub, so this keeps the edge's and the micro's subject the same
+  const subjectType = sub !== undefined && sub !== clientId ? 'user' : 'client';
   const scope = typeof claims.scope === 'string' ? claims.scope : '';
   const evaluation: AuthzenEvaluation = {
     subject: { type: subjectType, id, ...(clientId !== undefined ? { properties: { client_id: clientId } } : {}) },

@@ -78,3 +78,9 @@ test('a bad rule is a config error naming the file and field: unknown operator, 
   assert.match(problems([{ claim: 'tenant', equalsParam: 'tenant' }], { pathTemplate: '/orders/:id' }), /claims\[0\]\.equalsParam.*not a parameter of pathTemplate/s);
   assert.match(problems([{ claim: 'a b', exists: true }]), /claims\[0\]\.claim/);
 });
+
+test('pdp.tls is refused on a plain-http PDP url (it would silently be unused)', () => {
+  assert.throws(() => parseConfig('micro.yaml', { pdp: { url: 'http://pdp.internal', tls: { caFile: 'ca.pem' } } }, policySchema),
+    (err: unknown) => err instanceof ConfigError && /micro\.yaml.*pdp\.tls.*only used with an https url/s.test(err.message));
+  assert.equal(policySchema.parse({ pdp: { url: 'https://pdp.internal', tls: { caFile: 'ca.pem', certFile: 'c.pem', keyFile: 'k.pem' } } }).pdp?.tls?.certFile, 'c.pem');
+});

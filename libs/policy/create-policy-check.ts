@@ -3,8 +3,7 @@ import type { PolicyConfig } from '../config/policy-schema.js';
 import { compileClaimRules, type Claims } from './claim-rules.js';
 import { buildEvaluation, subjectKey } from './build-evaluation.js';
 import { createDecisionCache } from './decision-cache.js';
-import { createAuthzenClient } from './authzen-client.js';
-import { createOpaClient } from './opa-client.js';
+import { createPdpClientFromConfig } from './pdp-client-from-config.js';
 import type { Decision, PdpClient } from './evaluation.js';
 import type { PolicyStats } from './policy-stats.js';
 
@@ -45,9 +44,7 @@ export function createPolicyCheck(options: PolicyCheckOptions): PolicyCheck | un
   if (!pdpConfig) {
     return function checkPolicy(claims, request) { claimCheck!(claims, request); request.policy = 'claims'; };
   }
-  const client = options.pdp ?? (pdpConfig.kind === 'opa'
-    ? createOpaClient({ url: pdpConfig.url, path: pdpConfig.path!, bearerToken: pdpConfig.bearerToken, timeoutMs: pdpConfig.timeoutMs })
-    : createAuthzenClient({ url: pdpConfig.url, bearerToken: pdpConfig.bearerToken, timeoutMs: pdpConfig.timeoutMs }));
+  const client = options.pdp ?? createPdpClientFromConfig(pdpConfig);
   const cache = createDecisionCache({ ttlMs: pdpConfig.cacheTtlSeconds * 1000, maxEntries: pdpConfig.cacheMaxEntries });
   stats.caches.push(cache);
   const prefix = claimCheck ? 'claims+' : '';

@@ -7,3 +7,4 @@ export { createPolicyCheck, type PolicyCheck, type PolicyRequest } from './creat
 export { createPolicyStats, registerPolicyMetrics, type PolicyStats } from './policy-stats.js';
 export { PdpFailure } from './post-json.js';
 export type { AuthzenEvaluation, Decision, PdpClient } from './evaluation.js';
+export { createPdpClientFromConfig } from './pdp-client-from-config.js';

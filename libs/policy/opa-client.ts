@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import { postJson, PdpFailure } from './post-json.js';
 import type { AuthzenEvaluation, Decision, PdpClient } from './evaluation.js';
 
@@ -8,6 +9,8 @@ export interface OpaClientOptions {
   path: string;
   bearerToken?: string | undefined;
   timeoutMs: number;
+  /** connections with the PDP's TLS options (mutual TLS), see createPdpDispatcher */
+  dispatcher?: Dispatcher | undefined;
 }
 
 /**
@@ -30,6 +33,6 @@ export function processOpaResponse(body: unknown): Decision {
 export function createOpaClient(options: OpaClientOptions): PdpClient {
   const endpoint = `${options.url.replace(/\/+$/, '')}/v1/data/${options.path}`;
   return async function evaluateOpa(evaluation: AuthzenEvaluation): Promise<Decision> {
-    return processOpaResponse(await postJson(endpoint, { input: evaluation }, { timeoutMs: options.timeoutMs, bearerToken: options.bearerToken }));
+    return processOpaResponse(await postJson(endpoint, { input: evaluation }, { timeoutMs: options.timeoutMs, bearerToken: options.bearerToken, dispatcher: options.dispatcher }));
   };
 }

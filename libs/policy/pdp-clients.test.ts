@@ -62,6 +62,14 @@ test('AuthZEN subject without sub is the client; the action defaults to the meth
   assert.throws(() => buildEvaluation({}, target, { actions: {} }), (err: Error & { code?: string }) => err.code === 'access_denied');
 });
 
+test('AuthZEN subject: sub equal to client_id (RFC 9068 §2.2, a client-credentials token; every JWT the edge mints) is the client, as at the edge', () => {
+  const atEdge = buildEvaluation({ client_id: 'svc' }, target, { actions: {} });
+  const atMicro = buildEvaluation({ sub: 'svc', client_id: 'svc' }, target, { actions: {} });
+  assert.deepEqual(atMicro.evaluation.subject, { type: 'client', id: 'svc', properties: { client_id: 'svc' } });
+  assert.deepEqual(atMicro.evaluation.subject, atEdge.evaluation.subject);
+  assert.equal(buildEvaluation({ sub: 'alice', client_id: 'svc' }, target, { actions: {} }).evaluation.subject.type, 'user');
+});
+
 test('AuthZEN response (§6.2): the spec examples are read; anything without a boolean decision is a failure, never an allow', () => {
   assert.equal(processAuthzenResponse({ decision: true }).decision, true);
   assert.equal(processAuthzenResponse({ decision: false, context: { id: '0', reason_admin: { en: 'Request failed policy C076E82F' }, reason_user: { 'en-403': 'Insufficient privileges. Contact your administrator', 'es-403': 'Privilegios insuficientes. Póngase en contacto con su administrador' } } }).decision, false);

@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 
 /** A PDP that could not answer: unreachable, too slow, an error status or an unreadable body. */
 export class PdpFailure extends Error {
@@ -14,6 +14,8 @@ export interface PostJsonOptions {
   timeoutMs: number;
   bearerToken?: string | undefined;
   headers?: Record<string, string>;
+  /** the connections to use (an undici Agent with the PDP's TLS options: CA, client certificate); default: undici's global */
+  dispatcher?: Dispatcher | undefined;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -30,7 +32,7 @@ export async function postJson(url: string, body: unknown, options: PostJsonOpti
   let text = '';
   let status: number;
   try {
-    const res = await request(url, { method: 'POST', headers, body: JSON.stringify(body), signal });
+    const res = await request(url, { method: 'POST', headers, body: JSON.stringify(body), signal, ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}) });
     status = res.statusCode;
     if (status < 200 || status > 299) {
       await res.body.dump();

@@ -8,7 +8,7 @@ import type { EdgeConfig, MicroConfig } from '../config/index.js';
 export function edgeRetainSeconds(config: EdgeConfig): number {
   const cached = config.introspection.cacheMaxTtlSeconds + config.introspection.serveStaleSeconds;
   const jwt = config.authorizationServer.jwtAccessTokens;
-  return Math.ceil(Math.max(cached, jwt.enabled && jwt.introspect === 'never' ? jwt.maxLifetimeSeconds + jwt.clockSkewSeconds : 0));
+  return Math.ceil(Math.max(cached, jwt.enabled && jwt.introspect !== 'always' ? jwt.maxLifetimeSeconds + jwt.clockSkewSeconds : 0));
 }
 
 /** How long a micro gateway must remember one: the longest lifetime of a JWT it accepts, plus the clock skew. */

@@ -23,8 +23,8 @@ export function guardIntrospection(inner: IntrospectionCache, store: RevocationS
   return {
     get stats() { return inner.stats; },
     get size() { return inner.size; },
-    lookup(token, peer) {
-      const looked = inner.lookup(token, peer);
+    lookup(token, peer, options) {
+      const looked = inner.lookup(token, peer, options);
       return looked instanceof Promise ? looked.then(check) : check(looked);
     },
   };

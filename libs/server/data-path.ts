@@ -21,7 +21,7 @@ export interface DataPathOptions<R extends RouteMatchSpec & RouteLimits, F> {
   /** the access token of a request (default: `Authorization: Bearer`, RFC 6750); throws the refusal */
   credential?(req: IncomingMessage): string;
   /** what the token stands for (introspection, verification): synchronous from a cache, a promise otherwise */
-  lookup(token: string, req: IncomingMessage): F | Promise<F>;
+  lookup(token: string, req: IncomingMessage, route: R): F | Promise<F>;
   /** the program's own steps once the route and the token's facts are known */
   authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: R, facts: F): void | Promise<void>;
 }
@@ -54,7 +54,7 @@ export function createDataPath<R extends RouteMatchSpec & RouteLimits, F>(option
       const token = options.credential ? options.credential(req) : parseBearer(headerValues(req.rawHeaders, 'authorization'), options.maxTokenLength);
       // a declared body over the route's limit is refused before the token is looked up and before a byte of it is read
       checkDeclaredLength(req, route.maxBodyBytes ?? options.maxBodyBytes);
-      const facts = options.lookup(token, req);
+      const facts = options.lookup(token, req, route);
       const done = facts instanceof Promise
         ? facts.then((f) => options.authorize(req, res, record, route, f))
         : options.authorize(req, res, record, route, facts);

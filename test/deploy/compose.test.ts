@@ -57,8 +57,9 @@ describe('compose.yaml', () => {
     }
   });
 
-  test('has Redis, the development AS, the edge, two micro gateways and their backends', () => {
-    assert.deepEqual(Object.keys(services).sort(), ['backend-inventory', 'backend-orders', 'dev-as', 'edge', 'micro-inventory', 'micro-orders', 'redis']);
+  test('has Redis, the development AS and PDP, the edge, two micro gateways and their backends', () => {
+    assert.deepEqual(Object.keys(services).sort(), ['backend-inventory', 'backend-orders', 'dev-as', 'edge', 'micro-inventory', 'micro-orders', 'pdp', 'redis']);
+    assert.equal(services.pdp!.build?.target, 'dev', 'the development PDP runs from the development image');
     assert.deepEqual(gateways.map(([n]) => n).sort(), ['edge', 'micro-inventory', 'micro-orders']);
     assert.equal(services['dev-as']!.build?.target, 'dev', 'the dev AS needs the development dependencies');
     for (const [name, s] of gateways) assert.equal(s.build?.target, 'runtime', name);
@@ -96,6 +97,7 @@ describe('compose.yaml', () => {
       const cfg = configOf(services[micro]!).doc;
       assert.equal(cfg.audience, route.audience, `route ${route.name} goes to the micro gateway of its audience`);
     }
+    assert.equal(assertReaches(services['micro-orders']!.environment!.PHANTOM_PDP_URL!, 'the orders PDP'), 'pdp');
     for (const name of ['micro-orders', 'micro-inventory']) {
       const cfg = configOf(services[name]!).doc;
       assert.equal(assertReaches(cfg.jwks.url, `${name} jwks.url`), 'edge');

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { spawnProgram, type Program } from '../../../libs/process/index.js';
 import { runTlsDemo } from './tls-demo.js';
+import { pdpArgs, policyWalkthrough } from './policy-step.js';
 
 // `npm start -- --tls`: the same demo with HTTPS, SNI, mutual TLS inside and proof of possession (tls-demo.ts)
 if (process.argv.includes('--tls')) await runTlsDemo(process.argv.includes('--any-ports'));
@@ -50,6 +51,7 @@ try {
   const as = await start('dev-as', '../../dev-as/src/main.js', ['--port', '4000', '--push-revocations', 'http://127.0.0.1:9901']);
   await start('backend-orders', '../../demo-backend/src/main.js', ['--port', '9081', '--name', 'orders-backend']);
   await start('backend-inv', '../../demo-backend/src/main.js', ['--port', '9082', '--name', 'inventory-backend']);
+  const pdp = await start('pdp', '../../pdp/src/main.js', pdpArgs(root));
   const edge = await start('edge', '../../edge/src/main.js', ['--config', `${root}deploy/demo/edge.yaml`]);
   await start('micro-orders', '../../micro/src/main.js', ['--config', `${root}deploy/demo/micro-orders.yaml`]);
   await start('micro-inventory', '../../micro/src/main.js', ['--config', `${root}deploy/demo/micro-inventory.yaml`]);
@@ -61,6 +63,7 @@ Phantom Gateway demo is running:
   Edge gateway          ${edge.url}            (JWKS: ${edge.url}/.well-known/jwks.json)
   Micro gateways        http://127.0.0.1:8081 (orders)   http://127.0.0.1:8082 (inventory)
   Backends              http://127.0.0.1:9081 (orders)   http://127.0.0.1:9082 (inventory)
+  Policy Decision Point ${pdp.url}            (development AuthZEN PDP, rules: deploy/demo/pdp-rules.yaml)
 
 Walk-through (copy-paste into another terminal):
   # 1. an opaque token from the AS (client credentials)
@@ -84,7 +87,8 @@ Walk-through (copy-paste into another terminal):
   for i in $(seq 40); do curl -s -o /dev/null -w '%{http_code} ' -H "Authorization: Bearer $TOKEN" ${edge.url}/orders/1; done; echo
   curl -si -H "Authorization: Bearer $TOKEN" ${edge.url}/orders/1 | grep -i -E '^(HTTP|ratelimit|retry-after)'
 
-  # 7. revoke the token at the AS; it pushes the revocation to the edge, which refuses the token at once (401)
+${policyWalkthrough(7, edge.url, pdp.url)}
+  # 8. revoke the token at the AS; it pushes the revocation to the edge, which refuses the token at once (401)
   curl -s -u demo-app:demo-secret -d token=$TOKEN ${as.url}/token/revocation
   curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" ${edge.url}/orders/1; echo
 

@@ -28,7 +28,16 @@ export class MapAdapter {
     }
   }
 
-  async find(id: string): Promise<Payload | undefined> {
+  /** the `jti` of a JWT access token this AS issued (signature checked), when jwt-token-registry is on */
+  static structuredTokenId: ((value: string) => Promise<string | undefined>) | undefined;
+
+  async find(value: string): Promise<Payload | undefined> {
+    let id = value;
+    if (MapAdapter.structuredTokenId && this.model === 'ClientCredentials' && value.split('.').length === 3) {
+      const jti = await MapAdapter.structuredTokenId(value);
+      if (jti === undefined) return undefined;
+      id = jti;
+    }
     const entry = this.store.get(id);
     if (!entry) return undefined;
     if (entry.expiresAt <= Date.now()) { this.store.delete(id); return undefined; }

@@ -6,6 +6,8 @@
 import Provider from 'oidc-provider';
 import { generateKeyPair, exportJWK } from 'jose';
 import { MapAdapter } from './map-adapter.js';
+import { registerJwtAccessTokens } from './jwt-token-registry.js';
+import { certificateAuthorized, certificateSubjectMatches, getCertificate } from './client-certificate.js';
 
 export const DEMO_SCOPES = [
   'orders:read', 'orders:write', 'orders:admin', 'inventory:read', 'inventory:write',
@@ -16,8 +18,7 @@ export const INTROSPECTION_SCOPE = 'introspection';
 
 /** A client id and secret with every character that tells the client_secret_basic encodings apart. */
 export const AWKWARD_CLIENT = { client_id: 'edge.gw-1_~', client_secret: 's:e%c+r t' } as const;
-/** the header the development AS reads a client certificate from (URL-encoded PEM), see features.mTLS */
-export const DEV_CLIENT_CERT_HEADER = 'x-dev-client-cert';
+export { DEV_CLIENT_CERT_HEADER } from './client-certificate.js';
 
 /** The resource indicator (RFC 8707) the edge may require in a token's `aud`. */
 export const EDGE_RESOURCE = 'urn:phantom:edge';
@@ -52,12 +53,18 @@ export interface DevProviderOptions {
   privateKeyJwtClients?: Record<string, { keys: object[] }>;
   /** RFC 9701: answer introspection with a signed JWT when asked (Accept: application/token-introspection+jwt) */
   jwtIntrospection?: boolean;
+  /** introspection and revocation of its own JWT access tokens (see jwt-token-registry.ts) */
+  introspectJwtAccessTokens?: boolean;
+  /** RFC 8705 §2.1 clients (served over HTTPS with a client CA): client_id → the SAN DNS name their certificate must carry */
+  tlsClients?: Record<string, string>;
+  /** RFC 8705 §2.2 clients: client_id → their self-signed certificate (PEM), registered as a JWK with x5c */
+  selfSignedTlsClients?: Record<string, { keys: object[] }>;
 }
 
 export async function createDevProvider(options: DevProviderOptions): Promise<Provider> {
   const clients = options.clients ?? DEFAULT_CLIENTS;
   const ttlByClient = new Map(clients.map((c) => [c.client_id, c.tokenTtl ?? 3600]));
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const signingJwk = { ...(await exportJWK(privateKey)), kid: 'dev-as-1', use: 'sig', alg: 'RS256' };
 
   const clientMetadata = [
@@ -76,17 +83,26 @@ export async function createDevProvider(options: DevProviderOptions): Promise<Pr
     // the same edge client, but authenticating with client_secret_post
     { client_id: 'edge-gateway-post', client_secret: 'edge-secret', grant_types: ['client_credentials'],
       response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post' },
+    ...Object.entries(options.tlsClients ?? {}).map(([clientId, dns]) => ({
+      client_id: clientId, grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+      token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_dns: dns,
+    })),
+    ...Object.entries(options.selfSignedTlsClients ?? {}).map(([clientId, jwks]) => ({
+      client_id: clientId, grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+      token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks,
+    })),
     ...Object.entries(options.privateKeyJwtClients ?? {}).map(([clientId, jwks]) => ({
       client_id: clientId, grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
       token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256', jwks,
     })),
   ];
 
-  return new Provider(options.issuer, {
+  const provider = new Provider(options.issuer, {
     adapter: MapAdapter,
     clients: clientMetadata,
     scopes: [...DEMO_SCOPES, INTROSPECTION_SCOPE],
     jwks: { keys: [signingJwk] },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'],
     cookies: { keys: ['dev-as-cookie-key-not-a-secret'] },
     features: {
       devInteractions: { enabled: false },
@@ -96,17 +112,16 @@ export async function createDevProvider(options: DevProviderOptions): Promise<Pr
       // RFC 9701 (--jwt-introspection): signed answers to callers that ask for them
       jwtIntrospection: { enabled: options.jwtIntrospection === true },
       revocation: { enabled: true },
-      // sender-constrained tokens. The development AS listens on plain HTTP: the client certificate arrives the way a
-      // TLS-terminating proxy forwards it (URL-encoded PEM, like nginx's $ssl_client_escaped_cert) in DEV_CLIENT_CERT_HEADER
+      // RFC 8705: certificate-bound tokens and client authentication by certificate. Over HTTPS (--tls-cert) the
+      // handshake's certificate; over plain HTTP the one a TLS-terminating proxy forwards (see client-certificate.ts)
       mTLS: {
         enabled: true,
         certificateBoundAccessTokens: true,
-        getCertificate: (ctx: { get(name: string): string }) => {
-          const value = ctx.get(DEV_CLIENT_CERT_HEADER);
-          return value ? decodeURIComponent(value) : undefined;
-        },
-        certificateAuthorized: () => false,
-        certificateSubjectMatches: () => false,
+        tlsClientAuth: true,
+        selfSignedTlsClientAuth: true,
+        getCertificate,
+        certificateAuthorized,
+        certificateSubjectMatches,
       },
       // RFC 9449: a client that sends a DPoP proof to the token endpoint gets a DPoP-bound token (cnf.jkt)
       dPoP: { enabled: true },
@@ -126,4 +141,6 @@ export async function createDevProvider(options: DevProviderOptions): Promise<Pr
         ttlByClient.get(client.clientId) ?? 3600,
     },
   } as unknown as ConstructorParameters<typeof Provider>[1]);
+  if (options.introspectJwtAccessTokens) registerJwtAccessTokens(provider, publicKey, options.issuer);
+  return provider;
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hono } from 'hono';
 import type { IntrospectionResponse } from 'oauth4webapi';
 import type { EdgeConfig, EdgeRouteConfig } from '../../../libs/config/index.js';
-import { acceptToken, type AcceptanceRules, type CachedIntrospection, type IntrospectionCache } from '../../../libs/introspection/index.js';
+import { acceptToken, type AcceptanceRules, type CachedIntrospection, type IntrospectionCache, type LookupOptions } from '../../../libs/introspection/index.js';
 import type { Minter } from '../../../libs/minting/index.js';
 import type { Keyring } from '../../../libs/keys/index.js';
 import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
@@ -36,7 +36,7 @@ export interface EdgeDeps {
 }
 
 const JWKS_PATH = '/.well-known/jwks.json';
-type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream; check?: PolicyCheck | undefined };
+type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream; check?: PolicyCheck | undefined; lookupOptions: LookupOptions | undefined };
 
 /**
  * The edge gateway: opaque token in, audience-scoped JWT out, forwarded to
@@ -58,7 +58,7 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     let upstream = upstreams.get(key);
     if (!upstream) upstreams.set(key, upstream = pools.acquire(route.upstream, { ...config.upstream, tls }));
     const check = createPolicyCheck({ policy: route.policy, route: route.name, audience: route.audience, stats: policyStats, onFailure: onPolicyFailure });
-    return { ...route, upstream, check };
+    return { ...route, upstream, check, lookupOptions: route.introspectJwtAccessTokens ? { introspectJwt: true } : undefined };
   }));
   const binding = createCertificateBinding({ forwardedHeader: config.proofOfPossession.forwardedCertificateHeader, trustedPeers: config.server.trustedProxies });
   const policy = headerPolicy(['authorization', 'dpop', ...config.stripHeaders, ...(binding.header ? [binding.header] : [])], config.server.trustedProxies, config.headers);
@@ -152,7 +152,7 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
       return token;
     },
     passThrough: (url) => url === JWKS_PATH,
-    lookup: (token, req) => introspection.lookup(token, remoteAddress(req)),
+    lookup: (token, req, route) => introspection.lookup(token, remoteAddress(req), route.lookupOptions),
     authorize,
   });
 

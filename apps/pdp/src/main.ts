@@ -2,10 +2,14 @@
  * Development Policy Decision Point (OpenID AuthZEN Authorization API 1.0),
  * for the demo and tests; never for production.
  *   phantom pdp [--port 8181] [--host 127.0.0.1] [--rules rules.yaml] [--token <bearer>] [--delay-ms 0]
+ *               [--tls-cert cert.pem --tls-key key.pem [--tls-client-ca ca.pem]]
+ * (--tls-*: HTTPS; with --tls-client-ca, mutual TLS: a client without a certificate from that CA fails the handshake)
  * POST /access/v1/evaluation, POST /access/v1/evaluations (batch),
  * GET /.well-known/authzen-configuration, GET /_dev/stats (evaluations counted, last request body).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { decide, loadRules, wellFormed, type Evaluation } from './rules.js';
@@ -17,6 +21,9 @@ const { values } = parseArgs({
     rules: { type: 'string' },
     token: { type: 'string' },
     'delay-ms': { type: 'string', default: '0' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'tls-client-ca': { type: 'string' },
   },
 });
 const rules = loadRules(values.rules);
@@ -38,11 +45,11 @@ const merged = (defaults: Evaluation, one: Evaluation): Evaluation => ({
   resource: one.resource ?? defaults.resource, context: one.context ?? defaults.context,
 });
 
-const server = createServer(async (req, res) => {
+const listener: RequestListener = async (req, res) => {
   const url = req.url ?? '/';
   if (req.method === 'GET' && url === '/_dev/stats') return send(res, 200, stats);
   if (req.method === 'GET' && url === '/.well-known/authzen-configuration') {
-    const base = `http://${req.headers.host}`;
+    const base = `${tls ? 'https' : 'http'}://${req.headers.host}`;
     return send(res, 200, { policy_decision_point: base, access_evaluation_endpoint: `${base}/access/v1/evaluation`, access_evaluations_endpoint: `${base}/access/v1/evaluations` });
   }
   if (req.method !== 'POST' || (url !== '/access/v1/evaluation' && url !== '/access/v1/evaluations')) return send(res, 404, { error: 'not_found' });
@@ -64,11 +71,19 @@ const server = createServer(async (req, res) => {
   if (!items.every(wellFormed)) return send(res, 400, { error: 'bad_request' });
   stats.evaluations += items.length;
   return send(res, 200, { evaluations: items.map((e) => ({ decision: decide(rules, e) })) }, echo);
-});
+};
+
+const tls = values['tls-cert'] !== undefined;
+const server = tls
+  ? createTlsServer({
+    cert: readFileSync(values['tls-cert']!), key: readFileSync(values['tls-key'] ?? ''),
+    ...(values['tls-client-ca'] ? { ca: readFileSync(values['tls-client-ca']), requestCert: true, rejectUnauthorized: true } : {}),
+  }, listener)
+  : createServer(listener);
 
 server.listen(Number(values.port), values.host, () => {
   const { port } = server.address() as AddressInfo;
-  process.stdout.write(JSON.stringify({ ready: true, program: 'pdp', url: `http://${values.host}:${port}`, rules: rules.rules.length }) + '\n');
+  process.stdout.write(JSON.stringify({ ready: true, program: 'pdp', url: `${tls ? 'https' : 'http'}://${values.host}:${port}`, rules: rules.rules.length }) + '\n');
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
