@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { policySchema } from './policy-schema.js';
 import { upstreamTlsSchema } from './tls-schema.js';
 import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
+import { sharedCacheSchema } from '../introspection/shared-cache-schema.js';
 import { adminSchema, durationMs, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
 import { revocationSchema } from '../revocation/revocation-schema.js';
 
@@ -93,6 +94,7 @@ export const edgeConfigSchema = z.strictObject({
     maxConcurrentCalls: z.number().int().positive().default(64).describe('introspection calls (cache misses) in flight at once; more → 503 with Retry-After'),
     unknownTokensPerPeer: z.strictObject({ limit: z.number().int().positive(), per: durationMs }).prefault({ limit: 20, per: 1 })
       .describe('unknown (uncached) tokens one peer address may present: `limit` per `per` (GCRA); more → 429 with Retry-After, before any introspection'),
+    sharedCache: sharedCacheSchema.optional().describe('a Redis L2 shared by every edge, with one introspection per new token cluster-wide (README "Scaling out")'),
   }).prefault({}),
   fairness: z.strictObject({
     maxInFlightPerClient: z.number().int().positive().default(64).describe('one client (client_id, else peer address) holds at most this many requests in flight; more → 429 with Retry-After'),

@@ -44,6 +44,8 @@ export interface Runtime<C> {
   adminRoutes?: Hono | undefined;
   /** readiness for traffic besides "not draining" */
   checks(): Record<string, boolean>;
+  /** /readyz details besides the checks */
+  details?(): Record<string, string>;
   stop?(): Promise<void>;
 }
 
@@ -112,6 +114,7 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
     const admin = config.admin.enabled ? await startAdmin({
       ...config.admin, registry: metrics.registry, version: versionInfo(definition.program), routes: runtime.adminRoutes,
       checks: () => ({ ...runtime.checks(), notDraining: !draining }),
+      details: runtime.details && (() => runtime.details!()),
     }) : undefined;
     logger.info({ url: running.url, admin: admin?.url, ...pipeline.summary }, 'listening');
     process.stdout.write(`${JSON.stringify({ ready: true, program: definition.program, url: running.url, admin: admin?.url })}\n`);

@@ -11,6 +11,8 @@ export interface AdminOptions {
   registry: Registry;
   /** what readiness for traffic takes (configuration loaded, dependencies reached, not draining): ready when all hold */
   checks(): Record<string, boolean>;
+  /** what /readyz reports besides the checks (e.g. a dependency served in a degraded mode) */
+  details?: (() => Record<string, string>) | undefined;
   version: Record<string, string>;
   /** extra control-plane routes mounted at the root (e.g. the revocation API) */
   routes?: Hono | undefined;
@@ -27,7 +29,8 @@ export function startAdmin(options: AdminOptions): Promise<{ server: Server; url
     '/readyz': () => {
       const checks = options.checks();
       const ready = Object.values(checks).every(Boolean);
-      return new Response(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }), { status: ready ? 200 : 503, headers: json });
+      const details = options.details?.();
+      return new Response(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks, ...(details ? { details } : {}) }), { status: ready ? 200 : 503, headers: json });
     },
     '/metrics': async () => new Response(await options.registry.metrics(), { headers: { 'content-type': options.registry.contentType } }),
     '/version': () => new Response(JSON.stringify(options.version), { headers: json }),
