@@ -3,7 +3,7 @@ import { policySchema } from './policy-schema.js';
 import { upstreamTlsSchema } from './tls-schema.js';
 import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
 import { sharedCacheSchema } from '../introspection/shared-cache-schema.js';
-import { adminSchema, durationMs, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
+import { workersNeedRedisFanOut, adminSchema, durationMs, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
 import { revocationSchema } from '../revocation/revocation-schema.js';
 
 const clientAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
@@ -153,11 +153,15 @@ export const edgeConfigSchema = z.strictObject({
   logging: loggingSchema.prefault({}),
 }).superRefine((config, ctx) => {
   uniqueRouteNames(config.routes, ctx);
+  workersNeedRedisFanOut(config, ctx);
   config.routes.forEach((route, i) => {
     if (!(route.audience in config.audiences)) {
       ctx.addIssue({ code: 'custom', path: ['routes', i, 'audience'], message: `audience "${route.audience}" is not declared under audiences` });
     }
   });
+  if (config.keys.generate && config.server.workers !== 1) {
+    ctx.addIssue({ code: 'custom', path: ['keys', 'generate'], message: 'each worker would sign with a key of its own: give keys.signing files with server.workers other than 1' });
+  }
   if (config.keys.generate && !config.development) {
     ctx.addIssue({ code: 'custom', path: ['keys', 'generate'], message: 'a generated signing key is allowed only with development: true' });
   }

@@ -14,6 +14,8 @@ export interface AdminOptions {
   /** what /readyz reports besides the checks (e.g. a dependency served in a degraded mode) */
   details?: (() => Record<string, string>) | undefined;
   version: Record<string, string>;
+  /** the /metrics text when not this process's registry alone (a worker answers for all workers) */
+  metricsText?: (() => Promise<string>) | undefined;
   /** extra control-plane routes mounted at the root (e.g. the revocation API) */
   routes?: Hono | undefined;
 }
@@ -32,7 +34,7 @@ export function startAdmin(options: AdminOptions): Promise<{ server: Server; url
       const details = options.details?.();
       return new Response(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks, ...(details ? { details } : {}) }), { status: ready ? 200 : 503, headers: json });
     },
-    '/metrics': async () => new Response(await options.registry.metrics(), { headers: { 'content-type': options.registry.contentType } }),
+    '/metrics': async () => new Response(await (options.metricsText ?? (() => options.registry.metrics()))(), { headers: { 'content-type': options.registry.contentType } }),
     '/version': () => new Response(JSON.stringify(options.version), { headers: json }),
   });
   // the program's own admin API (revocations …), under the same error model
