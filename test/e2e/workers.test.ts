@@ -1,6 +1,6 @@
 /**
- * `server.workers: 2` on a micro gateway (real processes: dev AS, edge, the
- * micro's primary and its two node:cluster workers, real redis-server): both
+ * `server.workers: 2` on the edge and a micro gateway (real processes: dev AS, the
+ * primaries and their two node:cluster workers each, real redis-server): both
  * workers serve the one data port, shared limits are exact across them, a
  * revocation sent to the admin port is refused by both, SIGHUP reloads and
  * SIGTERM drains every worker.
@@ -8,13 +8,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Program } from '../../libs/process/index.js';
-import { SCRIPTS, adminUrl, getToken, merge, metric, microConfig, mintedJwt, startRedis, startTopology, untilCount, writeYaml, type Topology } from '../support/topology.js';
+import { SCRIPTS, adminUrl, asStats, getToken, merge, metric, microConfig, mintedJwt, startRedis, startTopology, tempDir, untilCount, writeYaml, type Topology } from '../support/topology.js';
 import { bearer, send } from '../support/http.js';
 
 const SECRET = 'test-workers-secret-0123456789ab';
 
-describe('server.workers: 2 (micro gateway, node:cluster, real Redis)', () => {
+describe('server.workers: 2 (edge and micro gateway, node:cluster, real Redis)', () => {
   let redis: Program; let t: Topology; let micro: Program;
   let microPatch: Record<string, unknown>;
 
@@ -29,7 +32,13 @@ describe('server.workers: 2 (micro gateway, node:cluster, real Redis)', () => {
         { name: 'orders-read', pathPrefix: '/orders', methods: ['GET'], scopes: ['orders:read'] },
       ],
     };
-    t = await startTopology({ micro: microPatch });
+    // the edge runs 2 workers too: one signing key file for both, and the shared introspection cache
+    const keyFile = join(tempDir(), 'signing.pem');
+    writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    t = await startTopology({
+      micro: microPatch,
+      edge: { server: { workers: 2 }, keys: { generate: false, signing: [{ file: keyFile }] }, introspection: { sharedCache: { redis: { url: redis.url } } } },
+    });
     micro = t.micro;
   });
   after(async () => {
@@ -82,6 +91,18 @@ describe('server.workers: 2 (micro gateway, node:cluster, real Redis)', () => {
     assert.deepEqual(await workersThatLogged(since, 'revoked_jti', 10), [1, 2], 'refused by both workers');
   });
 
+  it('an edge with 2 workers and the shared cache: a new token served by both workers costs one introspection', async () => {
+    const token = await getToken(t.as, { scope: 'orders:read' });
+    const before = (await asStats(t.as)).introspections;
+    const since = t.edge.lines.length;
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => send(`${t.edge.url}/orders/1`, { headers: bearer(token) }).then((r) => r.status)));
+    assert.deepEqual(statuses, Array(8).fill(200));
+    assert.equal((await asStats(t.as)).introspections - before, 1);
+    const logged = () => t.edge.lines.slice(since).filter((l) => l.includes('"msg":"request"'));
+    await untilCount(() => logged().length, 8, 5000);
+    assert.deepEqual([...new Set(logged().map((l) => (JSON.parse(l) as { worker: number }).worker))].sort(), [1, 2]);
+  });
+
   it('SIGHUP to the primary reloads every worker', async () => {
     const reloaded = () => micro.lines.filter((l) => l.includes('"msg":"configuration reloaded"')).length;
     const was = reloaded();
@@ -90,13 +111,10 @@ describe('server.workers: 2 (micro gateway, node:cluster, real Redis)', () => {
     assert.deepEqual(new Set(micro.lines.filter((l) => l.includes('"msg":"configuration reloaded"')).map((l) => (JSON.parse(l) as { worker: number }).worker)), new Set([1, 2]));
   });
 
-  it('--check warns that local limits are per worker; a revocation without Redis is refused with workers', () => {
-    const local = merge(microConfig(t.edge.url, 1, t.backend.url), { ...microPatch, throttle: {}, revocation: { adminToken: SECRET, redis: { url: redis.url } } });
+  it('--check warns that local limits are per worker (the schema rules for workers: libs/config/workers-schema.test.ts)', () => {
+    const local = merge(microConfig(t.edge.url, 1, t.backend.url), { ...microPatch, throttle: {} });
     const out = execFileSync(process.execPath, [SCRIPTS.micro, '--config', writeYaml(t.dir, 'local.yaml', local), '--check'], { encoding: 'utf8' });
     assert.ok(out.includes('workers: 2, sharing the data and admin ports; caches per worker; WARNING: rate limits are per worker (up to 2× a limit per instance); set throttle.redis for exact limits'), out);
-    const noRedis = merge(microConfig(t.edge.url, 1, t.backend.url), { ...microPatch, revocation: { adminToken: SECRET } });
-    assert.throws(() => execFileSync(process.execPath, [SCRIPTS.micro, '--config', writeYaml(t.dir, 'no-redis.yaml', noRedis), '--check'], { encoding: 'utf8', stdio: 'pipe' }),
-      (err: { status: number; stderr: string }) => err.status === 2 && err.stderr.includes('revocation.redis: required with server.workers other than 1'));
   });
 
   it('SIGTERM to the primary drains both workers and exits 0', async () => {
