@@ -24,8 +24,9 @@ export interface PrimaryOptions {
 /**
  * The primary of `server.workers` > 1: serves no traffic. It forks the
  * workers (each runs the whole gateway; node:cluster shares the data and
- * admin ports between them), prints one ready line once all are ready,
- * replaces a worker that dies, passes SIGHUP (reload) and SIGTERM/SIGINT
+ * admin ports between them), prints one ready line once all are ready
+ * (or exits with the code of a worker that failed to start), replaces a
+ * worker that dies later, passes SIGHUP (reload) and SIGTERM/SIGINT
  * (drain) to every worker and exits when the last one has drained.
  * `/metrics` on any worker answers for all of them (summed by prom-client's
  * AggregatorRegistry here).
@@ -36,6 +37,7 @@ export function runPrimary(options: PrimaryOptions): void {
   const ready = new Map<number, { url: string; admin?: string | undefined }>();
   let announced = false;
   let stopping = false;
+  let exitCode = 0;
 
   const onMessage = (worker: Worker, message: unknown) => {
     if (!isMessage(message)) return;
@@ -53,25 +55,35 @@ export function runPrimary(options: PrimaryOptions): void {
     }
   };
   const fork = () => cluster.fork().on('message', function (this: Worker, m: unknown) { onMessage(this, m); });
+  const stopAll = () => { for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM'); };
   cluster.on('exit', (worker, code, signal) => {
     ready.delete(worker.id);
+    if (!stopping && !announced) {
+      // a worker that cannot start (a port taken, a key unreadable): the program fails as it would without workers
+      logger.error({ worker: worker.process.pid, code, signal }, 'a worker failed to start; stopping the others');
+      stopping = true;
+      exitCode = code || 1;
+      stopAll();
+    }
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) void flushLogger(logger).then(() => process.exit(0));
+      if (Object.keys(cluster.workers ?? {}).length === 0) void flushLogger(logger).then(() => process.exit(exitCode));
       return;
     }
     logger.error({ worker: worker.process.pid, code, signal }, 'worker exited; starting another in 1 s');
     setTimeout(() => { if (!stopping) fork(); }, 1000).unref();
   });
-  const each = (signal: NodeJS.Signals) => { for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal); };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       if (stopping) process.exit(1);
       stopping = true;
       logger.info({ signal, workers: Object.keys(cluster.workers ?? {}).length }, 'draining every worker');
-      each('SIGTERM');
+      stopAll();
     });
   }
-  process.on('SIGHUP', () => { logger.info('reloading every worker'); each('SIGHUP'); });
+  process.on('SIGHUP', () => {
+    logger.info('reloading every worker');
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+  });
   logger.info({ workers: count }, 'starting workers');
   for (let i = 0; i < count; i++) fork();
 }

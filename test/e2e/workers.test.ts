@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Program } from '../../libs/process/index.js';
+import { spawnProgram, type Program } from '../../libs/process/index.js';
 import { SCRIPTS, adminUrl, asStats, getToken, merge, metric, microConfig, mintedJwt, startRedis, startTopology, tempDir, untilCount, writeYaml, type Topology } from '../support/topology.js';
 import { bearer, send } from '../support/http.js';
 
@@ -115,6 +115,12 @@ describe('server.workers: 2 (edge and micro gateway, node:cluster, real Redis)',
     const local = merge(microConfig(t.edge.url, 1, t.backend.url), { ...microPatch, throttle: {} });
     const out = execFileSync(process.execPath, [SCRIPTS.micro, '--config', writeYaml(t.dir, 'local.yaml', local), '--check'], { encoding: 'utf8' });
     assert.ok(out.includes('workers: 2, sharing the data and admin ports; caches per worker; WARNING: rate limits are per worker (up to 2× a limit per instance); set throttle.redis for exact limits'), out);
+  });
+
+  it('a worker that cannot start (its port taken) stops the program with exit code 1 and no ready line', async () => {
+    const taken = merge(microConfig(t.edge.url, Number(new URL(micro.url).port), t.backend.url), microPatch);
+    await assert.rejects(spawnProgram({ name: 'micro-taken', script: SCRIPTS.micro, args: ['--config', writeYaml(t.dir, 'taken.yaml', taken)], timeoutMs: 20_000 }),
+      (err: Error) => err.message.includes('exited with code 1 before listening') && err.message.includes('a worker failed to start'));
   });
 
   it('SIGTERM to the primary drains both workers and exits 0', async () => {
