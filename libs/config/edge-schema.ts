@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { policySchema } from './policy-schema.js';
 import { upstreamTlsSchema } from './tls-schema.js';
 import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
-import { adminSchema, durationMs, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
+import { sharedCacheSchema } from '../introspection/shared-cache-schema.js';
+import { workersNeedRedisFanOut, adminSchema, durationMs, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
 import { revocationSchema } from '../revocation/revocation-schema.js';
 
 const clientAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth']);
@@ -101,6 +102,7 @@ export const edgeConfigSchema = z.strictObject({
     maxConcurrentCalls: z.number().int().positive().default(64).describe('introspection calls (cache misses) in flight at once; more → 503 with Retry-After'),
     unknownTokensPerPeer: z.strictObject({ limit: z.number().int().positive(), per: durationMs }).prefault({ limit: 20, per: 1 })
       .describe('unknown (uncached) tokens one peer address may present: `limit` per `per` (GCRA); more → 429 with Retry-After, before any introspection'),
+    sharedCache: sharedCacheSchema.optional().describe('a Redis L2 shared by every edge, with one introspection per new token cluster-wide (README "Scaling out")'),
   }).prefault({}),
   fairness: z.strictObject({
     maxInFlightPerClient: z.number().int().positive().default(64).describe('one client (client_id, else peer address) holds at most this many requests in flight; more → 429 with Retry-After'),
@@ -161,6 +163,7 @@ export const edgeConfigSchema = z.strictObject({
 }).superRefine((config, ctx) => {
   uniqueRouteNames(config.routes, ctx);
   const jwt = config.authorizationServer.jwtAccessTokens;
+  workersNeedRedisFanOut(config, ctx);
   config.routes.forEach((route, i) => {
     if (route.introspectJwtAccessTokens && !(jwt.enabled && jwt.introspect === 'per-route')) {
       ctx.addIssue({ code: 'custom', path: ['routes', i, 'introspectJwtAccessTokens'], message: 'only used with authorizationServer.jwtAccessTokens enabled and introspect: per-route' });
@@ -169,6 +172,9 @@ export const edgeConfigSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', path: ['routes', i, 'audience'], message: `audience "${route.audience}" is not declared under audiences` });
     }
   });
+  if (config.keys.generate && config.server.workers !== 1) {
+    ctx.addIssue({ code: 'custom', path: ['keys', 'generate'], message: 'each worker would sign with a key of its own: give keys.signing files with server.workers other than 1' });
+  }
   if (config.keys.generate && !config.development) {
     ctx.addIssue({ code: 'custom', path: ['keys', 'generate'], message: 'a generated signing key is allowed only with development: true' });
   }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { policySchema } from './policy-schema.js';
 import { SIGNING_ALGORITHMS } from '../keys/algorithms.js';
 import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
-import { adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
+import { workersNeedRedisFanOut, adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
 import { revocationSchema } from '../revocation/revocation-schema.js';
 
 export const microConfigSchema = z.strictObject({
@@ -56,7 +56,7 @@ export const microConfigSchema = z.strictObject({
   stripHeaders: stripHeadersSchema,
   headers: headersSchema.prefault({}),
   logging: loggingSchema.prefault({}),
-}).superRefine((config, ctx) => { uniqueRouteNames(config.routes, ctx); });
+}).superRefine((config, ctx) => { uniqueRouteNames(config.routes, ctx); workersNeedRedisFanOut(config, ctx); });
 
 export type MicroConfig = z.output<typeof microConfigSchema>;
 export type MicroRouteConfig = MicroConfig['routes'][number];

@@ -34,6 +34,7 @@ export const serverSchema = z.strictObject({
   requestTimeoutMs: z.number().int().nonnegative().default(60_000).describe('time a client has to send its whole request, head and body; longer → 408 (0 = no limit)'),
   tls: serverTlsSchema.optional().describe('serve HTTPS: certificates (SNI), TLS floor, optional client certificates (see "TLS and proof of possession")'),
   lingerMs: z.number().int().nonnegative().max(30_000).default(2000).describe('after refusing a request whose body was not read: how long its unread bytes are drained before the socket closes'),
+  workers: z.union([z.literal('auto'), z.number().int().positive().max(256)]).default(1).describe('processes serving the data port (node:cluster; auto: one per core); see README "Scaling out"'),
 }).refine((s) => s.requestTimeoutMs === 0 || s.requestTimeoutMs >= s.headersTimeoutMs, {
   path: ['requestTimeoutMs'], message: 'must be 0 (no limit) or at least headersTimeoutMs',
 });
@@ -120,3 +121,10 @@ export function uniqueRouteNames(routes: readonly { name: string }[], ctx: z.Ref
 export const signingAlgorithm = z.enum(SIGNING_ALGORITHMS);
 
 export const keyManagementAlgorithm = z.enum(KEY_MANAGEMENT_ALGORITHMS);
+
+/** `server.workers` > 1: each worker holds its own denylist, so revocations must reach them all through Redis */
+export function workersNeedRedisFanOut(config: { server: { workers: 'auto' | number }; revocation?: { redis?: unknown } | undefined }, ctx: z.RefinementCtx): void {
+  if (config.server.workers !== 1 && config.revocation && !config.revocation.redis) {
+    ctx.addIssue({ code: 'custom', path: ['revocation', 'redis'], message: 'required with server.workers other than 1 (every worker holds its own denylist; Redis pub/sub reaches them all)' });
+  }
+}

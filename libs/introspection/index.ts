@@ -8,3 +8,5 @@ export { createIntrospectionCache, type IntrospectionCache, type LookupOptions, 
 export { createJwtAccessTokenLookup, type JwtAccessTokenOptions } from './jwt-access-tokens.js';
 export { createTokenLookupFromConfig } from './token-lookup-from-config.js';
 export { createMissGuard, type MissGuard, type MissGuardOptions } from './miss-guard.js';
+export { createSharedIntrospectionCache, type SharedIntrospectionCache, type SharedIntrospectionCacheOptions, type SharedAnswer } from './shared-introspection-cache.js';
+export { sharedCacheSchema, type SharedCacheConfig } from './shared-cache-schema.js';

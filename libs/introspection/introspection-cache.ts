@@ -2,6 +2,7 @@ import type { IntrospectionResponse } from 'oauth4webapi';
 import { LRUCache } from 'lru-cache';
 import { createSingleFlight, tokenHash } from '../cache/index.js';
 import { isGatewayError } from '../errors/index.js';
+import type { SharedAnswer, SharedIntrospectionCache } from './shared-introspection-cache.js';
 
 export interface IntrospectionCacheOptions {
   introspect(token: string): Promise<IntrospectionResponse>;
@@ -16,6 +17,8 @@ export interface IntrospectionCacheOptions {
   serveStaleSeconds?: number;
   /** caps the calls made for tokens the cache does not know (per peer, and in flight) */
   guard?: { admit(peer: string): () => void };
+  /** an L2 shared by every instance (Redis), asked only on a miss here: a warm hit never leaves the process */
+  shared?: Pick<SharedIntrospectionCache, 'resolve'> | undefined;
   now?: () => number;
 }
 
@@ -62,12 +65,15 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
   const stats = { hits: 0, misses: 0, shared: 0, calls: 0, stale: 0 };
 
   async function fetchAndStore(token: string, hash: string): Promise<IntrospectionResponse> {
-    stats.calls++;
-    const result = await options.introspect(token);
+    const call = () => { stats.calls++; return options.introspect(token); };
+    // from the shared cache, an answer stays fresh here no longer than there (the revocation window holds)
+    const answer: SharedAnswer = options.shared ? await options.shared.resolve(hash, call) : { result: await call() };
+    const { result } = answer;
+    const sharedMs = answer.freshMs ?? Infinity;
     const nowMs = now();
     const lifetimeMs = typeof result.exp === 'number' ? result.exp * 1000 - nowMs : options.maxTtlSeconds * 1000;
     if (result.active === true && lifetimeMs > 0) {
-      const freshMs = Math.min(options.maxTtlSeconds * 1000, lifetimeMs);
+      const freshMs = Math.min(options.maxTtlSeconds * 1000, lifetimeMs, sharedMs);
       active.set(hash, { result, freshUntil: nowMs + freshMs }, { ttl: freshMs + Math.min(staleMs, lifetimeMs - freshMs) });
       inactive?.delete(hash);
       return result;

@@ -5,7 +5,7 @@ import { createFanOut, type FanOut } from './fan-out.js';
 import { createRevocationApi } from './revocation-api.js';
 import type { RevocationConfig } from './revocation-schema.js';
 import { createRevocationService, type RevocationService } from './revocation-service.js';
-import { createRevocationStore } from './revocation-store.js';
+import { createRevocationStore, type Revocation } from './revocation-store.js';
 import { createSetReceiver } from './set-receiver.js';
 
 export interface RevocationFromConfig {
@@ -24,6 +24,8 @@ export interface RevocationContext {
   defaultRetainSeconds: number;
   /** micro gateways: match the token-hash prefix carried in a minted `jti` */
   tokenHashChars?: number;
+  /** every revocation that changed the denylist, whatever its source */
+  onApplied?: ((revocation: Revocation) => void) | undefined;
 }
 
 /** The whole revocation feature of one instance, from its `revocation` section. */
@@ -37,7 +39,7 @@ export function createRevocationFromConfig(config: RevocationConfig, context: Re
     redis: config.redis, peers: config.peers, adminToken: config.adminToken, timeoutMs: config.fanOutTimeoutMs, logger: context.logger,
     receive: (revocation) => service!.apply(revocation, 'fanout'),
   });
-  service = createRevocationService({ store, logger: context.logger, registry: context.registry, publish: (r) => fanOut.publish(r) });
+  service = createRevocationService({ store, logger: context.logger, registry: context.registry, publish: (r) => fanOut.publish(r), onApplied: context.onApplied });
   const routes = new Hono();
   routes.route('/', createRevocationApi({ service, adminToken: config.adminToken, realm: context.realm }));
   if (config.set) routes.route('/', createSetReceiver({ service, ...config.set, timeoutMs: config.fanOutTimeoutMs }));

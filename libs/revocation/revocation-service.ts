@@ -17,6 +17,8 @@ export interface RevocationServiceOptions {
   registry?: Registry;
   /** hands a local revocation to the other instances */
   publish?: (revocation: Revocation) => void;
+  /** called with every revocation that changed the denylist (e.g. to evict a shared cache entry) */
+  onApplied?: ((revocation: Revocation) => void) | undefined;
 }
 
 /** One way in for every source; counts what was received and applied, per source. */
@@ -30,7 +32,7 @@ export function createRevocationService(options: RevocationServiceOptions): Revo
     apply(revocation, source) {
       received.inc({ source });
       const changed = store.add(revocation);
-      if (changed) applied.inc({ source });
+      if (changed) { applied.inc({ source }); options.onApplied?.(revocation); }
       // the value of a sub/client_id/jti is an identifier, a token only ever travels as its hash
       logger.info({ kind: revocation.kind, value: revocation.value, at: revocation.at, source, changed }, 'revocation applied');
       if (source !== 'fanout') options.publish?.(revocation);

@@ -5,9 +5,9 @@ import { flushLogger } from '../observability/index.js';
  * SIGINT/SIGTERM: log, run the program's drain once, exit 0. A second signal
  * while draining exits at once.
  */
-export function handleSignals(logger: Logger, drain: () => Promise<void>): void {
+export function handleSignals(logger: Logger, drain: () => Promise<void>, signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): void {
   let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of signals) {
     process.on(signal, () => {
       if (stopping) { process.exit(1); }
       stopping = true;

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import type { Hono } from 'hono';
 import type { z } from 'zod';
@@ -9,6 +10,7 @@ import { runMain } from './run-main.js';
 import { startAdmin } from './start-admin.js';
 import { startServer, type RequestHandler } from './start-server.js';
 import { versionInfo } from './version.js';
+import { announceWorker, clusterMetrics, describeWorkers, runPrimary, workerCount } from './run-workers.js';
 import { watchConfig } from './config-reloader.js';
 import { createTlsListener, describeCertificates, serveTls } from '../tls/index.js';
 import type { ServerTlsConfig } from '../config/tls-schema.js';
@@ -16,7 +18,7 @@ import type { ServerTlsConfig } from '../config/tls-schema.js';
 /** What every gateway configuration has: the runner reads these. */
 export interface GatewayConfig {
   realm: string;
-  server: { host: string; port: number; maxHeaderBytes: number; keepAliveTimeoutMs: number; headersTimeoutMs: number; drainTimeoutMs: number; tls?: ServerTlsConfig | undefined };
+  server: { host: string; port: number; maxHeaderBytes: number; keepAliveTimeoutMs: number; headersTimeoutMs: number; drainTimeoutMs: number; tls?: ServerTlsConfig | undefined; workers: 'auto' | number };
   admin: { enabled: boolean; host: string; port: number };
   logging: { level: string; pretty: boolean };
 }
@@ -44,6 +46,8 @@ export interface Runtime<C> {
   adminRoutes?: Hono | undefined;
   /** readiness for traffic besides "not draining" */
   checks(): Record<string, boolean>;
+  /** /readyz details besides the checks */
+  details?(): Record<string, string>;
   stop?(): Promise<void>;
 }
 
@@ -88,6 +92,15 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
     const load = () => loadConfig(file, definition.schema, process.env) as C;
     let config = load();
     const logger = createLogger({ name: definition.loggerName(config), level: config.logging.level, pretty: config.logging.pretty });
+    // server.workers > 1: this process only supervises; its workers (node:cluster) run everything below
+    const workers = workerCount(config.server.workers);
+    if (!values.check && workers > 1 && cluster.isPrimary) {
+      const note = describeWorkers(config as GatewayConfig & { throttle?: { redis?: unknown } });
+      if (note.includes('WARNING')) logger.warn(note.trim());
+      runPrimary({ program: definition.program, count: workers, logger });
+      return;
+    }
+    if (cluster.isWorker) logger.setBindings({ worker: cluster.worker!.id }); // every line says which worker wrote it
     const metrics = createMetrics(definition.program);
     metrics.counterFrom('phantom_log_lines_dropped_total', 'Log lines dropped because the log sink did not keep up (its buffer was full)', () => droppedLogLines(logger));
     const pools = createUpstreamPools();
@@ -101,7 +114,8 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
       await pipeline.close();
       await runtime.stop?.();
       const certificates = tls ? describeCertificates(tls.certificates).lines.map((l) => `${l}\n`).join('') : '';
-      process.stdout.write(`${certificates}${file}: configuration OK${online}\n${definition.checkReport?.(config) ?? ''}`);
+      const workerNote = describeWorkers(config as GatewayConfig & { throttle?: { redis?: unknown } });
+      process.stdout.write(`${certificates}${file}: configuration OK${online}\n${definition.checkReport?.(config) ?? ''}${workerNote}`);
       return;
     }
     runtime.start?.();
@@ -112,9 +126,12 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
     const admin = config.admin.enabled ? await startAdmin({
       ...config.admin, registry: metrics.registry, version: versionInfo(definition.program), routes: runtime.adminRoutes,
       checks: () => ({ ...runtime.checks(), notDraining: !draining }),
+      ...(cluster.isWorker ? { metricsText: clusterMetrics(metrics.registry) } : {}),
+      details: runtime.details && (() => runtime.details!()),
     }) : undefined;
     logger.info({ url: running.url, admin: admin?.url, ...pipeline.summary }, 'listening');
-    process.stdout.write(`${JSON.stringify({ ready: true, program: definition.program, url: running.url, admin: admin?.url })}\n`);
+    if (cluster.isWorker) announceWorker(running.url, admin?.url); // the primary prints one ready line for all
+    else process.stdout.write(`${JSON.stringify({ ready: true, program: definition.program, url: running.url, admin: admin?.url })}\n`);
 
     const stopWatching = watchConfig({
       file, logger,
@@ -131,6 +148,8 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
       },
     });
 
+    // a worker drains when its primary says so (SIGTERM); a terminal's Ctrl-C reaches the primary, which tells every worker
+    if (cluster.isWorker) process.on('SIGINT', () => undefined);
     handleSignals(logger, async () => {
       draining = true;
       stopWatching();
@@ -139,6 +158,6 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
       await pipeline.close();
       await runtime.stop?.();
       admin?.server.close();
-    });
+    }, cluster.isWorker ? ['SIGTERM'] : undefined);
   });
 }

@@ -11,7 +11,11 @@ export interface AdminOptions {
   registry: Registry;
   /** what readiness for traffic takes (configuration loaded, dependencies reached, not draining): ready when all hold */
   checks(): Record<string, boolean>;
+  /** what /readyz reports besides the checks (e.g. a dependency served in a degraded mode) */
+  details?: (() => Record<string, string>) | undefined;
   version: Record<string, string>;
+  /** the /metrics text when not this process's registry alone (a worker answers for all workers) */
+  metricsText?: (() => Promise<string>) | undefined;
   /** extra control-plane routes mounted at the root (e.g. the revocation API) */
   routes?: Hono | undefined;
 }
@@ -27,9 +31,10 @@ export function startAdmin(options: AdminOptions): Promise<{ server: Server; url
     '/readyz': () => {
       const checks = options.checks();
       const ready = Object.values(checks).every(Boolean);
-      return new Response(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }), { status: ready ? 200 : 503, headers: json });
+      const details = options.details?.();
+      return new Response(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks, ...(details ? { details } : {}) }), { status: ready ? 200 : 503, headers: json });
     },
-    '/metrics': async () => new Response(await options.registry.metrics(), { headers: { 'content-type': options.registry.contentType } }),
+    '/metrics': async () => new Response(await (options.metricsText ?? (() => options.registry.metrics()))(), { headers: { 'content-type': options.registry.contentType } }),
     '/version': () => new Response(JSON.stringify(options.version), { headers: json }),
   });
   // the program's own admin API (revocations …), under the same error model

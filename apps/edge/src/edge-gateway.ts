@@ -10,6 +10,7 @@ import { createRevocationFromConfig, edgeExposureWindow, edgeRetainSeconds, guar
 import { createEdgeApp } from './app.js';
 import { buildMinter } from './build-minter.js';
 import { buildEdgeThrottle, describeEdgeThrottle } from './build-edge-throttle.js';
+import { buildSharedCache, describeSharedCache } from './build-shared-cache.js';
 
 const causeOf = (err: Error) => String((err.cause as Error)?.message ?? err.message);
 
@@ -18,7 +19,7 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
   program: 'edge',
   schema: edgeConfigSchema,
   loggerName: () => 'edge',
-  checkReport: (config) => `${describeEdgeThrottle(config)}${edgeExposureWindow(config)}\n`,
+  checkReport: (config) => `${describeEdgeThrottle(config)}${describeSharedCache(config)}${edgeExposureWindow(config)}\n`,
   restartOnly: ['server', 'admin', 'authorizationServer', 'introspection', 'issuer', 'realm', 'logging', 'proofOfPossession'],
   async prepare({ file, config, logger, metrics, pools }) {
     const keys = createKeyring(await loadSigningKeys({ configFile: file, keys: config.keys.signing, generate: config.keys.generate, algorithm: config.minting.algorithm }));
@@ -35,6 +36,7 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
       maxConcurrent: config.introspection.maxConcurrentCalls,
       perPeer: { limit: config.introspection.unknownTokensPerPeer.limit, windowMs: config.introspection.unknownTokensPerPeer.per },
     });
+    const shared = buildSharedCache(config, logger, metrics); // restart-only, as all of `introspection`
     const introspection = createTokenLookupFromConfig(as, asClient, createIntrospectionCache({
       introspect: (token) => asClient.introspect(token),
       maxEntries: config.introspection.cacheMaxEntries,
@@ -43,9 +45,12 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
       inactiveTtlSeconds: config.introspection.inactiveCacheTtlSeconds,
       serveStaleSeconds: config.introspection.serveStaleSeconds,
       guard: missGuard,
+      shared: shared?.cache,
     }), config.introspection.cacheMaxEntries);
     // revocation push: the denylist checked right after the token lookup, the admin routes, the fan-out
-    const revocation = config.revocation && createRevocationFromConfig(config.revocation, { realm: config.realm, logger, registry: metrics.registry, defaultRetainSeconds: edgeRetainSeconds(config) });
+    const revocation = config.revocation && createRevocationFromConfig(config.revocation, { realm: config.realm, logger, registry: metrics.registry, defaultRetainSeconds: edgeRetainSeconds(config),
+      // a revoked token must not come back from the shared cache
+      onApplied: shared && ((r) => { if (r.kind === 'token_sha256') void shared.cache.evict(r.value); }) });
     const lookup = revocation ? guardIntrospection(introspection, revocation.service.store) : introspection;
     if (revocation) metrics.gaugeFrom('phantom_revocation_fanout_connected', '1 while the revocation fan-out reaches Redis (or needs none)', () => (revocation.fanOut.connected ? 1 : 0));
     const mintStats = { signatures: 0, hits: 0 };
@@ -110,9 +115,10 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
         });
         return 'the authorization server answers discovery';
       },
-      checks: () => ({ authorizationServerDiscovered: asClient.discovered }),
+      checks: () => ({ authorizationServerDiscovered: asClient.discovered, ...(shared?.failClosed ? { sharedCacheUp: shared.cache.up } : {}) }),
+      ...(shared ? { details: () => ({ introspectionCache: shared.describe() }) } : {}),
       adminRoutes: revocation?.routes,
-      stop: async () => { await revocation?.close(); },
+      stop: async () => { await revocation?.close(); await shared?.cache.close(); },
     };
   },
 };
