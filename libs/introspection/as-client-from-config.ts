@@ -21,18 +21,23 @@ function secretAuth(as: AsSection, method: SecretMethod, privateKey: { key: Cryp
 
 /**
  * With `authorizationServer.tls`: every call to the AS (discovery, introspection, the token endpoint,
- * RFC 9701 keys) on one connection pool that trusts the configured CA and presents the edge's client
+ * RFC 9701 keys, the JWKS of JWT access tokens) on one connection pool that trusts the configured CA and presents the edge's client
  * certificate — the credential of tls_client_auth / self_signed_tls_client_auth (RFC 8705 §2).
  */
-function tlsFetch(as: AsSection): FetchLike | undefined {
+const fetches = new WeakMap<AsSection, FetchLike>();
+export function asTlsFetch(as: AsSection): FetchLike | undefined {
   if (!as.tls) return undefined;
-  const dispatcher = new Agent({ connect: upstreamTlsOptions(as.tls, 'authorizationServer.tls') });
-  return (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>;
+  let fetch = fetches.get(as);
+  if (!fetch) {
+    const dispatcher = new Agent({ connect: upstreamTlsOptions(as.tls, 'authorizationServer.tls') });
+    fetches.set(as, fetch = (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>);
+  }
+  return fetch;
 }
 
 /** The AS client for the edge's validated `authorizationServer` section (the private key loaded by the caller). */
 export function createAsClientFromConfig(as: AsSection, privateKey?: { key: CryptoKey; kid: string }): AsClient {
-  const fetch = tlsFetch(as);
+  const fetch = asTlsFetch(as);
   let auth: ClientAuthConfig;
   if (as.clientAuth === 'bearer') {
     const bearer = as.bearer!;

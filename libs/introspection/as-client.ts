@@ -26,8 +26,8 @@ export interface AsClientOptions {
   now?: () => number;
 }
 
-/** oauth4webapi's customFetch hook */
-export type FetchLike = (url: string, init: oauth.CustomFetchOptions<string, unknown>) => Promise<Response>;
+/** a fetch for calls to the AS: oauth4webapi's customFetch hook, and the JWKS cache's */
+export type FetchLike = (url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown; signal?: AbortSignal; redirect?: string }) => Promise<Response>;
 
 /** a TLS client-auth method: the certificate is the credential (RFC 8705 §2) */
 const isTlsAuth = (method: string) => method === 'tls_client_auth' || method === 'self_signed_tls_client_auth';

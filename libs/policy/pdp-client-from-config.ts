@@ -12,7 +12,7 @@ import type { PdpClient } from './evaluation.js';
  * by the same helper as https upstreams, so verification is never off.
  */
 export function createPdpClientFromConfig(pdp: PdpConfig, field = 'policy.pdp'): PdpClient {
-  const dispatcher = pdp.tls ? new Agent({ connect: upstreamTlsOptions(pdp.tls, `${field}.tls`), keepAliveTimeout: 30_000 }) : undefined;
+  const dispatcher = pdp.tls ? new Agent({ connect: upstreamTlsOptions(pdp.tls, `${field}.tls`) }) : undefined;
   const common = { url: pdp.url, bearerToken: pdp.bearerToken, timeoutMs: pdp.timeoutMs, dispatcher };
   return pdp.kind === 'opa' ? createOpaClient({ ...common, path: pdp.path! }) : createAuthzenClient(common);
 }

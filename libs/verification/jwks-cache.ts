@@ -6,6 +6,8 @@ import { keyQualityProblem } from './key-quality.js';
 
 export interface JwksCacheOptions {
   url: string;
+  /** the fetch to use (default: the global one), e.g. with a private CA and a client certificate */
+  fetch?: ((url: string, init: { signal?: AbortSignal; headers?: Record<string, string> }) => Promise<Response>) | undefined;
   timeoutMs: number;
   minAgeSeconds: number;
   maxAgeSeconds: number;
@@ -55,7 +57,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
   async function fetchOnce(): Promise<boolean> {
     stats.fetches++;
     try {
-      const response = await fetch(options.url, { signal: AbortSignal.timeout(options.timeoutMs), headers: { accept: 'application/jwk-set+json, application/json' } });
+      const response = await (options.fetch ?? fetch)(options.url, { signal: AbortSignal.timeout(options.timeoutMs), headers: { accept: 'application/jwk-set+json, application/json' } });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const body = await response.json() as { keys?: unknown };
       if (!body || !Array.isArray(body.keys)) throw new Error('the response is not a JWK Set');

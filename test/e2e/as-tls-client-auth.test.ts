@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Agent, fetch as tlsFetch } from 'undici';
 import type { Program } from '../../libs/process/index.js';
+import { createAsClient } from '../../libs/introspection/index.js';
+import { GatewayError } from '../../libs/errors/index.js';
+import { EDGE_JWT_RESOURCE } from '../../apps/dev-as/src/provider.js';
 import { startBackend, startDevAs, startEdge, tempDir, waitForLine } from '../support/topology.js';
 import { createTestCa, type Issued } from '../support/certs.js';
 import { bearer, send } from '../support/http.js';
@@ -19,14 +22,26 @@ import { bearer, send } from '../support/http.js';
 describe('tls_client_auth and self_signed_tls_client_auth: the edge authenticates to the AS with its TLS client certificate', () => {
   let as: Program, backend: Program;
   const edges: Record<string, Program> = {};
+  /** every process started so far, stopped in after() even when before() failed half-way */
+  const started: Program[] = [];
+  const track = async (starting: Promise<Program>) => { const p = await starting; started.push(p); return p; };
   let ca: ReturnType<typeof createTestCa>;
   let agent: Agent;
+  let untrusted: Issued, otherSelfSigned: Pick<Issued, 'cert' | 'key'>;
+  /** the edge's AS client in this process, presenting `cert` (the refusals beyond the one a running edge shows) */
+  const asClient = (clientId: string, method: 'tls_client_auth' | 'self_signed_tls_client_auth', cert: Pick<Issued, 'cert' | 'key'>) => {
+    const dispatcher = new Agent({ connect: { ca: readFileSync(ca.cert), cert: readFileSync(cert.cert), key: readFileSync(cert.key) } });
+    return createAsClient({
+      issuer: as.url, clientId, auth: { method }, timeoutMs: 5000, allowHttp: false,
+      fetch: (url, init) => tlsFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>,
+    });
+  };
   const asCall = async (path: string, init: { method?: string; body?: URLSearchParams; headers?: Record<string, string> } = {}) =>
     tlsFetch(`${as.url}${path}`, { ...init, dispatcher: agent });
   const introspections = async () => ((await (await asCall('/_dev/stats')).json()) as { introspections: number }).introspections;
-  async function token(): Promise<string> {
+  async function token(resource?: string): Promise<string> {
     const res = await asCall('/token', {
-      method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'orders:read' }),
+      method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'orders:read', ...(resource ? { resource } : {}) }),
       headers: { authorization: `Basic ${Buffer.from('demo-app:demo-secret').toString('base64')}` },
     });
     return ((await res.json()) as { access_token: string }).access_token;
@@ -39,25 +54,25 @@ describe('tls_client_auth and self_signed_tls_client_auth: the edge authenticate
     const asCert = ca.issue('dev-as.test', { dns: ['localhost'], ips: ['127.0.0.1'] });
     const edgeCert = ca.issue('edge.phantom.test');
     const intruder = ca.issue('intruder.phantom.test');
-    const rogue = createTestCa(dir, 'Rogue CA').issue('edge.phantom.test');
+    untrusted = createTestCa(dir, 'Rogue CA').issue('edge.phantom.test');
     const selfSigned = createTestCa(dir, 'edge-self-signed');
-    const otherSelfSigned = createTestCa(dir, 'another-self-signed');
+    otherSelfSigned = createTestCa(dir, 'another-self-signed');
     [as, backend] = await Promise.all([
-      startDevAs(['--tls-cert', asCert.cert, '--tls-key', asCert.key, '--tls-client-ca', ca.cert,
-        '--tls-client', 'edge-mtls=edge.phantom.test', '--self-signed-tls-client', `edge-self=${selfSigned.cert}`]),
-      startBackend(),
+      track(startDevAs(['--tls-cert', asCert.cert, '--tls-key', asCert.key, '--tls-client-ca', ca.cert,
+        '--tls-client', 'edge-mtls=edge.phantom.test', '--self-signed-tls-client', `edge-self=${selfSigned.cert}`])),
+      track(startBackend()),
     ]);
-    const edge = (clientId: string, clientAuth: string, cert: Pick<Issued, 'cert' | 'key'>) => startEdge(as.url, backend.url, {
-      authorizationServer: { clientId, clientAuth, clientSecret: undefined, tls: { caFile: ca.cert, certFile: cert.cert, keyFile: cert.key } },
-    }, dir);
-    const started = await Promise.all([
-      edge('edge-mtls', 'tls_client_auth', edgeCert), edge('edge-mtls', 'tls_client_auth', intruder), edge('edge-mtls', 'tls_client_auth', rogue),
-      edge('edge-self', 'self_signed_tls_client_auth', selfSigned), edge('edge-self', 'self_signed_tls_client_auth', otherSelfSigned),
-    ]);
-    [edges.pki, edges.wrongName, edges.untrusted, edges.self, edges.wrongSelf] = started;
+    const edge = (clientId: string, clientAuth: string, cert: Pick<Issued, 'cert' | 'key'>, extra: object = {}) => track(startEdge(as.url, backend.url, {
+      authorizationServer: { clientId, clientAuth, clientSecret: undefined, tls: { caFile: ca.cert, certFile: cert.cert, keyFile: cert.key }, ...extra },
+    }, dir));
+    // one after the other: four edges starting at once can miss the start timeout on a loaded machine
+    edges.pki = await edge('edge-mtls', 'tls_client_auth', edgeCert);
+    edges.wrongName = await edge('edge-mtls', 'tls_client_auth', intruder);
+    edges.self = await edge('edge-self', 'self_signed_tls_client_auth', selfSigned);
+    edges.jwt = await edge('edge-mtls', 'tls_client_auth', edgeCert, { requiredAudience: EDGE_JWT_RESOURCE, jwtAccessTokens: { enabled: true } });
   });
   after(async () => {
-    await Promise.all([as, backend, ...Object.values(edges)].map((p) => p?.stop()));
+    await Promise.all(started.map((p) => p.stop()));
     await agent?.close();
   });
 
@@ -77,16 +92,32 @@ describe('tls_client_auth and self_signed_tls_client_auth: the edge authenticate
     assert.equal((await send(`${edges.self!.url}/orders/1`, { headers: bearer(await token()) })).status, 200);
   });
 
-  test('a refused certificate (another SAN, an untrusted CA, an unregistered self-signed one) → 503 authorization_server_unavailable; the edge says the AS refused its client certificate, with the status', async () => {
+  test('a CA-issued certificate with another SAN → 503 authorization_server_unavailable; the edge logs that the AS refused its client certificate, with the status', async () => {
     const t = await token();
-    for (const name of ['wrongName', 'untrusted', 'wrongSelf'] as const) {
-      const edge = edges[name]!;
-      const reply = await send(`${edge.url}/orders/1`, { headers: bearer(t) });
-      assert.equal(reply.status, 503, name);
-      assert.equal(reply.json().error, 'authorization_server_unavailable', name);
-      const line = await waitForLine(edge, 'introspection_credentials_refused_http_401_invalid_client', 5000);
-      assert.match(line, /the authorization server refused the edge's client certificate \(HTTP 401, invalid_client\)/, name);
-      assert.ok(!edge.lines.some((l) => l.includes(t)), 'no raw token in the logs');
+    const edge = edges.wrongName!;
+    const reply = await send(`${edge.url}/orders/1`, { headers: bearer(t) });
+    assert.equal(reply.status, 503);
+    assert.equal(reply.json().error, 'authorization_server_unavailable');
+    const line = await waitForLine(edge, 'introspection_credentials_refused_http_401_invalid_client', 5000);
+    assert.match(line, /the authorization server refused the edge's client certificate \(HTTP 401, invalid_client\)/);
+    assert.ok(!edge.lines.some((l) => l.includes(t)), 'no raw token in the logs');
+  });
+
+  test('the right name from an untrusted CA (tls_client_auth), an unregistered self-signed certificate → the same refusal (503, HTTP 401 invalid_client)', async () => {
+    const t = await token();
+    const cases = [['untrusted CA', asClient('edge-mtls', 'tls_client_auth', untrusted)], ['unregistered self-signed', asClient('edge-self', 'self_signed_tls_client_auth', otherSelfSigned)]] as const;
+    for (const [name, client] of cases) {
+      await assert.rejects(client.introspect(t), (e: unknown) => e instanceof GatewayError && e.status === 503
+        && e.reason === 'introspection_credentials_refused_http_401_invalid_client'
+        && /refused the edge's client certificate \(HTTP 401, invalid_client\)/.test(String((e.cause as Error).message)), name);
     }
+  });
+
+  test('jwtAccessTokens through the same TLS client: the AS\'s JWKS is fetched over HTTPS with the private CA; a JWT access token is validated locally (200, no introspection)', async () => {
+    const jwt = await token(EDGE_JWT_RESOURCE);
+    assert.equal(jwt.split('.').length, 3);
+    const start = await introspections();
+    assert.equal((await send(`${edges.jwt!.url}/orders/1`, { headers: bearer(jwt) })).status, 200);
+    assert.equal(await introspections(), start);
   });
 });

@@ -13,17 +13,19 @@ import type { Program } from '../../libs/process/index.js';
  */
 describe('JWT access tokens introspected per route: revocation seen where asked for, local validation elsewhere', () => {
   let as: Program, backend: Program, edge: Program;
+  const started: Program[] = [];
+  const track = async (starting: Promise<Program>) => { const p = await starting; started.push(p); return p; };
   before(async () => {
-    [as, backend] = await Promise.all([startDevAs(['--introspect-jwt-access-tokens']), startBackend()]);
-    edge = await startEdge(as.url, backend.url, {
+    [as, backend] = await Promise.all([track(startDevAs(['--introspect-jwt-access-tokens'])), track(startBackend())]);
+    edge = await track(startEdge(as.url, backend.url, {
       authorizationServer: { requiredAudience: EDGE_JWT_RESOURCE, jwtAccessTokens: { enabled: true, introspect: 'per-route' } },
       routes: [
         { name: 'payments', pathPrefix: '/payments', upstream: backend.url, audience: 'orders', scopes: ['orders:read'], introspectJwtAccessTokens: true },
         { name: 'catalog', pathPrefix: '/catalog', upstream: backend.url, audience: 'orders', scopes: ['orders:read'] },
       ],
-    });
+    }));
   });
-  after(async () => { await Promise.all([as, backend, edge].map((p) => p?.stop())); });
+  after(async () => { await Promise.all(started.map((p) => p.stop())); });
 
   test('a valid JWT: the local route never asks the AS; the sensitive route introspects once, then serves from the cache', async () => {
     const token = await getToken(as, { scope: 'orders:read', resource: EDGE_JWT_RESOURCE });

@@ -34,10 +34,8 @@ describe('policies at the micro gateway: the dev PDP decides (allow, deny, down)
     micro = ca.issue('micro-orders');
     stranger = createTestCa(dir, 'Rogue CA').issue('micro-orders');
     const rules = writeYaml(dir, 'rules.yaml', RULES);
-    [pdp, tlsPdp] = await Promise.all([
-      spawnProgram({ name: 'pdp', script: SCRIPTS.pdp, args: ['--port', '0', '--rules', rules] }),
-      spawnProgram({ name: 'pdp-tls', script: SCRIPTS.pdp, args: ['--port', '0', '--rules', rules, '--tls-cert', pdpCert.cert, '--tls-key', pdpCert.key, '--tls-client-ca', ca.cert] }),
-    ]);
+    pdp = await spawnProgram({ name: 'pdp', script: SCRIPTS.pdp, args: ['--port', '0', '--rules', rules] });
+    tlsPdp = await spawnProgram({ name: 'pdp-tls', script: SCRIPTS.pdp, args: ['--port', '0', '--rules', rules, '--tls-cert', pdpCert.cert, '--tls-key', pdpCert.key, '--tls-client-ca', ca.cert] });
     const down = `http://127.0.0.1:${await freePort()}`;
     const guarded = (name: string, prefix: string, pdpConfig: object) => ({
       name, pathPrefix: prefix, methods: ['GET'], scopes: ['orders:read'],
