@@ -3,6 +3,7 @@ import { policySchema } from './policy-schema.js';
 import { upstreamTlsSchema } from './tls-schema.js';
 import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
 import { adminSchema, durationMs, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
+import { tracingSchema } from './tracing-schema.js';
 import { revocationSchema } from '../revocation/revocation-schema.js';
 
 const clientAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
@@ -149,6 +150,7 @@ export const edgeConfigSchema = z.strictObject({
   stripHeaders: stripHeadersSchema,
   headers: headersSchema.prefault({}),
   logging: loggingSchema.prefault({}),
+  tracing: tracingSchema.prefault({}).describe('OpenTelemetry trace export (see "Tracing")'),
 }).superRefine((config, ctx) => {
   uniqueRouteNames(config.routes, ctx);
   config.routes.forEach((route, i) => {
