@@ -91,7 +91,7 @@ describe('phantom-token flow on real processes (AS → edge → micro → backen
     // cacheMaxTtlSeconds: 1 in this topology: the cached "active" answer lasts at most that long; polled, not slept
     const revoked = Date.now();
     const statuses: number[] = [];
-    let reply;
+    let reply: Awaited<ReturnType<typeof send>>;
     do {
       await new Promise((r) => setTimeout(r, 50));
       reply = await send(`${t.edge.url}/orders/1`, { headers: bearer(token) });
