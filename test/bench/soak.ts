@@ -49,7 +49,7 @@ const restarts = { as: 0, redis: 0 };
 const sampler = setInterval(() => {
   void takeSample(now(), t.programs, GATEWAYS).then((s) => {
     samples.push(s);
-    console.log(`${Math.round(s.at / 1000)} s  rss ${JSON.stringify(s.rssMb)}  lag p99 ${JSON.stringify(s.lagP99Ms)}`);
+    console.log(`${Math.round(s.at / 1000)} s  rss ${JSON.stringify(s.rssMb)}  heap ${JSON.stringify(s.heapMb)}  lag p99 ${JSON.stringify(s.lagP99Ms)}`);
   }, (err: Error) => console.log(`sample failed: ${err.message}`));
 }, Number(values['sample-seconds']) * 1000);
 const reloader = setInterval(() => t.reload(), Number(values['reload-seconds']) * 1000);

@@ -8,7 +8,7 @@ import type { Program } from '../../../libs/process/index.js';
 import { adminUrl } from '../../support/topology.js';
 import type { Kind, ServerError } from './soak-traffic.js';
 
-export interface Sample { at: number; rssMb: Record<string, number>; lagP99Ms: Record<string, number>; lagMaxMs: Record<string, number> }
+export interface Sample { at: number; rssMb: Record<string, number>; heapMb: Record<string, number>; lagP99Ms: Record<string, number>; lagMaxMs: Record<string, number> }
 export interface Window { role: string; from: number; to: number }
 
 /** resident set size of a live process, in MB (undefined when it is gone) */
@@ -21,7 +21,7 @@ export function rssMb(pid: number | undefined): number | undefined {
 }
 
 export async function takeSample(at: number, programs: Map<string, Program>, gateways: readonly string[]): Promise<Sample> {
-  const sample: Sample = { at, rssMb: {}, lagP99Ms: {}, lagMaxMs: {} };
+  const sample: Sample = { at, rssMb: {}, heapMb: {}, lagP99Ms: {}, lagMaxMs: {} };
   for (const [role, p] of programs) { const mb = rssMb(p.child.pid); if (mb !== undefined) sample.rssMb[role] = mb; }
   for (const role of gateways) {
     // one scrape per sample: prom-client resets its event-loop histogram at each, so each sample covers the interval since the last
@@ -29,6 +29,8 @@ export async function takeSample(at: number, programs: Map<string, Program>, gat
     const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
     sample.lagP99Ms[role] = Math.round(value('nodejs_eventloop_lag_p99_seconds') * 10_000) / 10;
     sample.lagMaxMs[role] = Math.round(value('nodejs_eventloop_lag_max_seconds') * 10_000) / 10;
+    // the JS heap in use (V8), beside RSS: RSS also holds what V8 and the allocator keep after a GC
+    sample.heapMb[role] = Math.round(value('nodejs_heap_size_used_bytes') / 104_857.6) / 10;
   }
   return sample;
 }
@@ -65,6 +67,11 @@ export function verdict(input: {
     const ok = !(growth > Math.max(20, warm * 0.15));
     rss[role] = { warm, end, max, growth, ok };
     lines.push(`  ${role} | ${warm} | ${end} | ${max} | ${growth >= 0 ? '+' : ''}${growth}${ok ? '' : '  (too much)'}`);
+  }
+  lines.push('JS heap used (MB): gateway | after warm-up | end | max');
+  for (const role of Object.keys(samples[0]?.heapMb ?? {})) {
+    const at = (xs: Sample[]) => median(xs.map((s) => s.heapMb[role]!).filter((x) => Number.isFinite(x)));
+    lines.push(`  ${role} | ${at(after)} | ${at(last)} | ${Math.max(...samples.map((s) => s.heapMb[role] ?? 0))}`);
   }
   const lag: Record<string, { p99MedianMs: number; p99MaxMs: number; maxMs: number }> = {};
   lines.push('event-loop delay (ms): gateway | p99, median of samples | p99, worst sample | max');
