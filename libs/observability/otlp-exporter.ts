@@ -30,7 +30,7 @@ export interface OtlpExporter {
   /** queues a finished span, encoded as one OTLP/JSON `Span` object; when the queue is full it is dropped and counted */
   add(span: string): void;
   readonly stats: { exported: number; dropped: number; failedExports: number };
-  /** sends everything queued (bounded by the export timeout), then stops the timer */
+  /** stops the timer and sends what is queued, for at most one export timeout in all */
   close(): Promise<void>;
 }
 
@@ -123,9 +123,11 @@ export function createOtlpExporter(options: OtlpExporterOptions): OtlpExporter {
     },
     async close() {
       clearInterval(timer);
-      // a batch already in flight first, then what is left
-      await sending;
-      await flush(true);
+      // a batch already in flight first, then what is left; the whole at most one export timeout, so a drain never waits on a dead collector
+      let expired: NodeJS.Timeout | undefined;
+      const limit = new Promise<void>((resolve) => { expired = setTimeout(resolve, options.timeoutMs); });
+      await Promise.race([(async () => { await sending; await flush(true); })(), limit]);
+      clearTimeout(expired);
     },
   };
 }
