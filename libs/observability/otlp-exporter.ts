@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { request } from 'undici';
 
 /** One span in the OTLP/JSON encoding (opentelemetry-proto `Span`; ids in hex, times as decimal strings): what `add` takes, as text. */
 export interface OtlpSpan {
@@ -65,9 +66,10 @@ export function createOtlpExporter(options: OtlpExporterOptions): OtlpExporter {
     parts.push(tail);
     const body = Buffer.concat(parts);
     try {
-      const res = await fetch(options.endpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs) });
-      await res.arrayBuffer(); // the body (an ExportTraceServiceResponse) is read so the connection is reused
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      // undici's request, not fetch: the body goes out as it is (fetch copies it into a web stream: ~10 % of the export's CPU)
+      const res = await request(options.endpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs) });
+      await res.body.dump(); // the answer (an ExportTraceServiceResponse) is not needed; the connection is reused
+      if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`HTTP ${res.statusCode}`);
       stats.exported += spans.length;
       if (failing) { failing = false; options.logger.info({ endpoint: options.endpoint }, 'trace export works again'); }
     } catch (err) {
