@@ -44,6 +44,10 @@ const SCOPE = { name: 'phantom-gateway' };
  * in flight at a time. A batch the collector refuses or does not answer in
  * `timeoutMs` is dropped and counted (no retry: a trace is worth less than the
  * gateway's memory). Nothing here runs on a request's path but `add`.
+ * Why not the OpenTelemetry SDK's exporter: ten-odd packages in two major
+ * versions for one span per request, a span object and context on every
+ * request, and no count of the spans its batch processor drops (README,
+ * "Dependencies"); the OTLP/HTTP JSON encoding is a stable specification.
  */
 export function createOtlpExporter(options: OtlpExporterOptions): OtlpExporter {
   // spans wait in batches: full ones ready to go, and the one filling up
