@@ -4,6 +4,7 @@ import { upstreamTlsSchema } from './tls-schema.js';
 import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
 import { sharedCacheSchema } from '../introspection/shared-cache-schema.js';
 import { workersNeedRedisFanOut, adminSchema, durationMs, headersSchema, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
+import { tracingSchema } from './tracing-schema.js';
 import { revocationSchema } from '../revocation/revocation-schema.js';
 
 const clientAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth']);
@@ -160,6 +161,7 @@ export const edgeConfigSchema = z.strictObject({
   stripHeaders: stripHeadersSchema,
   headers: headersSchema.prefault({}),
   logging: loggingSchema.prefault({}),
+  tracing: tracingSchema.prefault({}).describe('OpenTelemetry trace export (see "Tracing")'),
 }).superRefine((config, ctx) => {
   uniqueRouteNames(config.routes, ctx);
   const jwt = config.authorizationServer.jwtAccessTokens;

@@ -7,3 +7,4 @@ export { durationMs } from './schema-parts.js';
 export { jsonSchemas } from './json-schemas.js';
 export { configTable, withConfigTable } from './config-tables.js';
 export { policySchema, pdpSchema, type PolicyConfig, type PdpConfig, type ClaimRuleConfig } from './policy-schema.js';
+export { tracingSchema, type TracingConfig, type OtlpConfig } from './tracing-schema.js';

@@ -3,6 +3,7 @@ import { policySchema } from './policy-schema.js';
 import { SIGNING_ALGORITHMS } from '../keys/algorithms.js';
 import { rateLimitSchema, throttleSchema } from './rate-limit-schema.js';
 import { workersNeedRedisFanOut, adminSchema, durationMs, httpUrl, keyManagementAlgorithm, loggingSchema, routeBase, serverSchema, headersSchema, signingAlgorithm, stripHeadersSchema, uniqueRouteNames, upstreamSchema, upstreamUrl } from './schema-parts.js';
+import { tracingSchema } from './tracing-schema.js';
 import { revocationSchema } from '../revocation/revocation-schema.js';
 
 export const microConfigSchema = z.strictObject({
@@ -56,6 +57,7 @@ export const microConfigSchema = z.strictObject({
   stripHeaders: stripHeadersSchema,
   headers: headersSchema.prefault({}),
   logging: loggingSchema.prefault({}),
+  tracing: tracingSchema.prefault({}).describe('OpenTelemetry trace export (see "Tracing")'),
 }).superRefine((config, ctx) => { uniqueRouteNames(config.routes, ctx); workersNeedRedisFanOut(config, ctx); });
 
 export type MicroConfig = z.output<typeof microConfigSchema>;

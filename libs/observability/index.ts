@@ -3,3 +3,5 @@ export { closeLogger, createLogSink, droppedLogLines, flushLogger, LOG_SINK_DEFA
 export { createRequestLog, type RequestRecord } from './request-log.js';
 export { createMetrics, type Metrics } from './metrics.js';
 export { continueTrace, type TraceContext } from './trace-context.js';
+export { createTracer, type Tracer, type SpanStart } from './create-tracer.js';
+export { createOtlpExporter, type OtlpExporter, type OtlpSpan } from './otlp-exporter.js';

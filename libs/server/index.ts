@@ -11,3 +11,4 @@ export { createControlPlane } from './control-plane.js';
 export { runGateway, changedKeys, type GatewayConfig, type GatewayDefinition, type GatewayContext, type Pipeline, type Runtime } from './run-gateway.js';
 export { guardBody, checkDeclaredLength, hasBody, type BodyLimits } from './body-guard.js';
 export { lingerAfterRefusal, LINGER_BYTES } from './linger-close.js';
+export { buildTracing, type Tracing } from './build-tracing.js';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { isGatewayError, writeError } from '../errors/index.js';
 import { createRequestLog, type RequestRecord } from '../observability/index.js';
 import { requestIdOf } from '../proxy/index.js';
-import { continueTrace, type Metrics } from '../observability/index.js';
+import { continueTrace, type Metrics, type Tracer } from '../observability/index.js';
 import { lingerAfterRefusal } from './linger-close.js';
 
 /**
@@ -11,7 +11,8 @@ import { lingerAfterRefusal } from './linger-close.js';
  * record started on arrival and logged once when the response closes, and
  * the one way a refusal is answered and noted (code and reason in the record).
  */
-export function createRequestLifecycle(options: { logger: Logger; realm: string; accessLog: boolean; metrics?: Pick<Metrics, 'observe'> | undefined; lingerMs?: number }) {
+export function createRequestLifecycle(options: { logger: Logger; realm: string; accessLog: boolean; metrics?: Pick<Metrics, 'observe'> | undefined; lingerMs?: number; tracer?: Tracer | undefined }) {
+  const { tracer } = options;
   const logRequest = createRequestLog(options.logger, { accessLog: options.accessLog });
   let inFlight = 0;
   let onIdle: (() => void)[] = [];
@@ -31,6 +32,8 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
   return {
     begin(req: IncomingMessage, res: ServerResponse): RequestRecord {
       const trace = continueTrace(req.headers.traceparent);
+      // tracing off: no span object, no work; on: only sampled requests carry one
+      const span = tracer?.start(trace, req.headers.traceparent, (req.socket as { encrypted?: boolean }).encrypted === true);
       // every field present from the start: one object shape for all requests
       const record: RequestRecord = {
         requestId: requestIdOf(req.headers), traceId: trace.traceId, traceparent: trace.traceparent,
@@ -49,6 +52,7 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
         if (--inFlight === 0 && onIdle.length > 0) { for (const done of onIdle) done(); onIdle = []; }
         const status = res.writableFinished ? res.statusCode : 499;
         logRequest(record, status);
+        if (span && tracer) tracer.end(span, record, status);
         options.metrics?.observe(record.route, status, ((record.switchedAt ?? performance.now()) - record.start) / 1000, record.code, record.reason, record.upstreamMs === undefined ? undefined : record.upstreamMs / 1000);
       };
       res.on('close', onClose);

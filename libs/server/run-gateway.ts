@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 import type { Hono } from 'hono';
 import type { z } from 'zod';
 import { ConfigError, loadConfig } from '../config/index.js';
-import { createLogger, createMetrics, droppedLogLines, type Logger, type Metrics } from '../observability/index.js';
+import { createLogger, createMetrics, droppedLogLines, type Logger, type Metrics, type Tracer } from '../observability/index.js';
+import type { TracingConfig } from '../config/tracing-schema.js';
+import { buildTracing } from './build-tracing.js';
 import { createUpstreamPools, type UpstreamPools } from '../proxy/index.js';
 import { handleSignals } from './handle-signals.js';
 import { runMain } from './run-main.js';
@@ -21,6 +23,7 @@ export interface GatewayConfig {
   server: { host: string; port: number; maxHeaderBytes: number; keepAliveTimeoutMs: number; headersTimeoutMs: number; drainTimeoutMs: number; tls?: ServerTlsConfig | undefined; workers: 'auto' | number };
   admin: { enabled: boolean; host: string; port: number };
   logging: { level: string; pretty: boolean };
+  tracing?: TracingConfig | undefined;
 }
 
 /** One configuration's request pipeline, built whole before it serves. */
@@ -57,6 +60,8 @@ export interface GatewayContext<C> {
   logger: Logger;
   metrics: Metrics;
   pools: UpstreamPools;
+  /** OpenTelemetry spans (tracing.otlp); undefined when tracing is off */
+  tracer: Tracer | undefined;
 }
 
 /** A kind of gateway: a schema, a runtime built from the first configuration, the settings only a restart changes. */
@@ -106,13 +111,15 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
     const pools = createUpstreamPools();
     // HTTPS on the data port: certificates loaded (and checked) at start; only the certificate files reload
     const tls = config.server.tls && createTlsListener(config.server.tls, file);
-    const runtime = await definition.prepare({ file, config, logger, metrics, pools });
+    const tracing = buildTracing(config.tracing, { program: definition.program, serviceName: `phantom-${definition.loggerName(config)}`, version: versionInfo(definition.program).version!, logger, metrics });
+    const runtime = await definition.prepare({ file, config, logger, metrics, pools, tracer: tracing?.tracer });
     let pipeline = await runtime.build(config, undefined);
 
     if (values.check) {
       const online = values.online && runtime.checkOnline ? `; ${await runtime.checkOnline()}` : '';
       await pipeline.close();
       await runtime.stop?.();
+      await tracing?.close();
       const certificates = tls ? describeCertificates(tls.certificates).lines.map((l) => `${l}\n`).join('') : '';
       const workerNote = describeWorkers(config as GatewayConfig & { throttle?: { redis?: unknown } });
       process.stdout.write(`${certificates}${file}: configuration OK${online}\n${definition.checkReport?.(config) ?? ''}${workerNote}`);
@@ -157,6 +164,7 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
       await running.close(config.server.drainTimeoutMs);
       await pipeline.close();
       await runtime.stop?.();
+      await tracing?.close();
       admin?.server.close();
     }, cluster.isWorker ? ['SIGTERM'] : undefined);
   });

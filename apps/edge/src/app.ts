@@ -7,7 +7,7 @@ import type { Minter } from '../../../libs/minting/index.js';
 import type { Keyring } from '../../../libs/keys/index.js';
 import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
 import { createUpstreamPools, forwardHeaders, headerPolicy, remoteAddress, type Upstream, type UpstreamPools } from '../../../libs/proxy/index.js';
-import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
+import type { Logger, Metrics, RequestRecord, Tracer } from '../../../libs/observability/index.js';
 import { createControlPlane, createDataPath, createRequestLifecycle, guardBody } from '../../../libs/server/index.js';
 import { createInFlightLimit, peerAddress, type Throttle } from '../../../libs/throttle/index.js';
 import { createCertificateBinding } from '../../../libs/pop/index.js';
@@ -33,6 +33,8 @@ export interface EdgeDeps {
   now?: () => number;
   /** policy counters, kept across reloads (registerPolicyMetrics) */
   policyStats?: PolicyStats;
+  /** OpenTelemetry spans, when tracing is on */
+  tracer?: Tracer | undefined;
 }
 
 const JWKS_PATH = '/.well-known/jwks.json';
@@ -62,7 +64,7 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
   }));
   const binding = createCertificateBinding({ forwardedHeader: config.proofOfPossession.forwardedCertificateHeader, trustedPeers: config.server.trustedProxies });
   const policy = headerPolicy(['authorization', 'dpop', ...config.stripHeaders, ...(binding.header ? [binding.header] : [])], config.server.trustedProxies, config.headers);
-  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics, lingerMs: config.server.lingerMs });
+  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics, lingerMs: config.server.lingerMs, tracer: deps.tracer });
   const inFlight = createInFlightLimit(config.fairness.maxInFlightPerClient);
   const grantedScopes = new WeakMap<IntrospectionResponse, Set<string>>();
   const trusted = new Set(config.server.trustedProxies);

@@ -20,8 +20,8 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
   schema: edgeConfigSchema,
   loggerName: () => 'edge',
   checkReport: (config) => `${describeEdgeThrottle(config)}${describeSharedCache(config)}${edgeExposureWindow(config)}\n`,
-  restartOnly: ['server', 'admin', 'authorizationServer', 'introspection', 'issuer', 'realm', 'logging', 'proofOfPossession'],
-  async prepare({ file, config, logger, metrics, pools }) {
+  restartOnly: ['server', 'admin', 'authorizationServer', 'introspection', 'issuer', 'realm', 'logging', 'tracing', 'proofOfPossession'],
+  async prepare({ file, config, logger, metrics, pools, tracer }) {
     const keys = createKeyring(await loadSigningKeys({ configFile: file, keys: config.keys.signing, generate: config.keys.generate, algorithm: config.minting.algorithm }));
     if (config.keys.generate && config.keys.signing.length === 0) {
       logger.warn({ kid: keys.active.kid }, 'DEVELOPMENT MODE: signing with a generated key that dies with this process; never use this in production');
@@ -87,7 +87,7 @@ export const edgeGateway: GatewayDefinition<EdgeConfig> = {
         const nextThrottle = buildEdgeThrottle(next, logger, throttle);
         const edge = createEdgeApp({
           config: next, logger, metrics, introspection: lookup, minter, keys, acceptance, pools, dpop, policyStats,
-          throttle: nextThrottle,
+          throttle: nextThrottle, tracer,
         });
         return {
           handler: withFallback(edge.handle, edge.app),

@@ -5,7 +5,7 @@ import type { MicroConfig, MicroRouteConfig } from '../../../libs/config/index.j
 import type { VerifiedToken, Verifier } from '../../../libs/verification/index.js';
 import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
 import { createUpstreamPools, forwardHeaders, headerPolicy, type UpstreamPools } from '../../../libs/proxy/index.js';
-import type { Logger, Metrics, RequestRecord } from '../../../libs/observability/index.js';
+import type { Logger, Metrics, RequestRecord, Tracer } from '../../../libs/observability/index.js';
 import { createControlPlane, createDataPath, createRequestLifecycle, guardBody } from '../../../libs/server/index.js';
 import { peerAddress, type Admission, type Throttle } from '../../../libs/throttle/index.js';
 import { requireSenderConstraint } from '../../../libs/pop/index.js';
@@ -25,6 +25,8 @@ export interface MicroDeps {
   pools?: UpstreamPools;
   /** policy counters, kept across reloads (registerPolicyMetrics) */
   policyStats?: PolicyStats;
+  /** OpenTelemetry spans, when tracing is on */
+  tracer?: Tracer | undefined;
 }
 
 const JWKS_PATH = '/.well-known/jwks.json';
@@ -47,7 +49,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: Incomi
   const backend = pools.acquire(config.backend, config.upstream);
   const claimHeaders = claimHeaderMapper(config.claimHeaders, (claim, header, reason) => deps.logger.warn({ claim, header, reason }, 'claim header left out'));
   const policy = headerPolicy(['authorization', ...config.stripHeaders, ...claimHeaders.names], config.server.trustedProxies, config.headers);
-  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics, lingerMs: config.server.lingerMs });
+  const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics, lingerMs: config.server.lingerMs, tracer: deps.tracer });
   const grantedScopes = new WeakMap<JWTPayload, Set<string>>();
   const trusted = new Set(config.server.trustedProxies);
 

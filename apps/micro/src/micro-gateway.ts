@@ -14,8 +14,8 @@ export const microGateway: GatewayDefinition<MicroConfig> = {
   schema: microConfigSchema,
   loggerName: (config) => `micro-${config.audience}`,
   checkReport: describeThrottle,
-  restartOnly: ['server', 'admin', 'audience', 'jwks', 'verification', 'encryption', 'realm', 'logging'],
-  async prepare({ file, config, logger, metrics, pools }) {
+  restartOnly: ['server', 'admin', 'audience', 'jwks', 'verification', 'encryption', 'realm', 'logging', 'tracing'],
+  async prepare({ file, config, logger, metrics, pools, tracer }) {
     const decryption = config.encryption
       ? await loadDecryptionKey(config.encryption.keyFile, config.encryption.alg, { field: 'encryption.keyFile', configFile: file })
       : undefined;
@@ -59,7 +59,7 @@ export const microGateway: GatewayDefinition<MicroConfig> = {
       async build(next) {
         // unchanged routes keep their windows and in-flight counts (handed over by the throttle in force)
         const nextThrottle = buildThrottle(next, logger, throttle);
-        const micro = createMicroApp({ config: next, logger, metrics, verifier: guarded, throttle: nextThrottle, encryptionJwk, pools, policyStats });
+        const micro = createMicroApp({ config: next, logger, metrics, verifier: guarded, throttle: nextThrottle, encryptionJwk, pools, policyStats, tracer });
         return {
           handler: withFallback(micro.handle, micro.app),
           activate: () => { throttle = nextThrottle; },
