@@ -260,6 +260,10 @@ try {
   log(`memory: ${S.memoryClients} distinct clients through the micro limiter…`);
   const limiter = JSON.parse(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('./memory-limiter.js', import.meta.url)), String(S.memoryClients), '100000'], { encoding: 'utf8' })) as Record<string, number>;
 
+  // the canonical-target step (issue #10), in-process ns per request, against an edge hop's time per request
+  // (1 s / its req/s: under load the edge process is the bottleneck, one core busy)
+  const canonical = JSON.parse(execFileSync(process.execPath, [fileURLToPath(new URL('./canonical-bench.js', import.meta.url)), '--json', '--rounds', smoke ? '3' : '9', '--iterations', smoke ? '20000' : '300000'], { encoding: 'utf8' })) as { stepNs: number; matchNs: number };
+
   const peakRssMiB = Object.fromEntries([['edge', topo.edge], ['micro', topo.micro], ['edge-hop', topo.edgeHop], ['pipe-hop', topo.pipe1], ['backend', topo.backend]]
     .map(([n, p]) => [n as string, Math.round(memoryOf((p as Program).child.pid!).peakMiB)]));
 
@@ -291,6 +295,11 @@ try {
       { name: `introspection calls = distinct tokens (${name})`, figure: `${a(name).introspections} calls for ${a(name).tokens} tokens in ${a(name).requests} requests`, met: a(name).introspections === a(name).tokens },
       { name: `signatures = distinct (token, audience) pairs (${name})`, figure: `${a(name).signatures} signatures for ${a(name).tokens} pairs`, met: a(name).signatures === a(name).tokens },
     ]),
+    (() => {
+      const hopNs = 1e9 / (byName.get('edge-hop')?.rps ?? Infinity);
+      const share = canonical.stepNs / hopNs;
+      return { name: 'canonical-target step ≤ 2 % of an edge hop', figure: `${(share * 100).toFixed(2)} % (${canonical.stepNs.toFixed(0)} ns per request in-process, canonical target + Host, against ${(hopNs / 1000).toFixed(0)} µs per edge-hop request)`, met: share <= 0.02 };
+    })(),
     { name: `edge RSS growth after ${S.memoryTokens} distinct tokens ≤ cache bounds + 64 MiB`, figure: `${edgeGrowth.toFixed(1)} MiB (allowance ${edgeAllowance.toFixed(0)} MiB; after each quarter: ${samples.map((x) => x.toFixed(0)).join(' / ')} MiB; ${cacheEntries} cache entries)`, met: edgeGrowth <= edgeAllowance },
     { name: `limiter RSS growth after ${S.memoryClients} distinct clients ≤ bound + 64 MiB`, figure: `${limiterGrowth.toFixed(1)} MiB (allowance ${limiterAllowance.toFixed(0)} MiB, 100000 clients tracked at most)`, met: limiterGrowth <= limiterAllowance },
   ];
@@ -304,6 +313,7 @@ try {
       { name: 'gateway-cold', reference: 'as-introspect', ratios: [coldRatio], median: coldRatio, target: 0.5 },
     ],
     coldCpuUsPerRequest: coldCpuUs,
+    canonicalStepNs: canonical.stepNs,
     work,
     logBytes: Object.fromEntries(readdirSync(topo.logs).map((f) => [f.replace(/\.log$/, ''), statSync(join(topo.logs, f)).size])),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadGenerator: 'wrk -t1 (Node closed loop for gateway-cold and as-introspect)' },
