@@ -62,7 +62,7 @@ export function createMinter(options: MinterOptions): Minter {
       nowSeconds: Math.floor(now() / 1000), jti: mintedJti(tokenHash), passThroughClaims: options.passThroughClaims,
     });
     // ECDSA in its one canonical (low-s) spelling: the micro gateways refuse the other (high-s)
-    const jws = signCompact(active, claims);
+    const jws = await signCompact(active, claims);
     stats.signatures++;
     const encryption = options.encryption?.[audience];
     const jwt = encryption ? await encryptJwt(jws, encryption) : jws;
