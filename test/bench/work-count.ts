@@ -4,9 +4,9 @@
  * benchmark's own topology (shipped defaults): `warm`, one token from 50
  * connections for 66 s (one minted JWT lifetime and a bit); `many`, 10 000
  * tokens in 2 s wrk runs 30 s apart (the rhythm of `npm run bench`'s paired
- * phase), with `--renew` the untimed pass (each token twice) the bench now
- * makes before each gateway-many run.
- *   node dist/test/bench/work-count.js [--renew] [--runs 5]
+ * phase), with `--renew` the untimed pass over all tokens the bench now makes
+ * before each gateway-many run (`--twice`: each token twice in that pass).
+ *   node dist/test/bench/work-count.js [--renew [--twice]] [--runs 5]
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { runWrk } from './lib/wrk.js';
 import { runNodeLoad } from './lib/node-load.js';
 import { getToken, metric } from '../support/topology.js';
 
-const { values } = parseArgs({ options: { renew: { type: 'boolean', default: false }, runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { renew: { type: 'boolean', default: false }, twice: { type: 'boolean', default: false }, runs: { type: 'string', default: '5' } } });
 const topo = await startBenchTopology({ nginx: false });
 try {
   const tokens: string[] = [];
@@ -32,7 +32,7 @@ try {
   process.stdout.write(`warm: ${warm.requests} requests, ${after.s - before.s} signatures, ${after.v - before.v} verifications, non2xx ${warm.non2xx}\n`);
   let total = 0; let signatures = 0; let verifications = 0;
   for (let i = 0; i < Number(values.runs); i++) {
-    if (values.renew) await runNodeLoad(topo.edge.url, [...requests, ...requests], 50);
+    if (values.renew) await runNodeLoad(topo.edge.url, values.twice ? [...requests, ...requests] : requests, 50);
     before = await counters();
     const r = await runWrk(`${topo.edge.url}/orders/1`, { connections: 50, seconds: 2, tokenFile: file });
     after = await counters();
