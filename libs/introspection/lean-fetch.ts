@@ -1,5 +1,8 @@
 import { request } from 'undici';
 
+/** statuses a Response may not carry a body with */
+const NULL_BODY = new Set([204, 205, 304]);
+
 /**
  * A `fetch` for oauth4webapi's `customFetch` on the introspection path: one
  * undici `request()` (the same global dispatcher and keep-alive pool `fetch`
@@ -10,9 +13,6 @@ import { request } from 'undici';
  * No redirects are followed (as oauth4webapi asks: `redirect: 'manual'`); a
  * timeout rejects with the signal's own reason, as `fetch` does.
  */
-/** statuses a Response may not carry a body with */
-const NULL_BODY = new Set([204, 205, 304]);
-
 export async function leanFetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown; signal?: AbortSignal | null }): Promise<Response> {
   const body = init.body === undefined || init.body === null ? null : String(init.body);
   const res = await request(url, {

@@ -90,6 +90,6 @@ test('refresh ahead: under 20 % left the cached JWT still serves while one backg
   }
   assert.ok(!(next instanceof Promise));
   assert.notEqual(next.jwt, first.jwt);
-  assert.equal(minter.stats.signatures, 2, 'twenty-one callers in the refresh window cost one signature');
+  assert.equal(minter.stats.signatures, 2, 'every caller in the refresh window shared one background signature');
   assert.equal(decodeProtectedHeader(next.jwt).typ, 'at+jwt');
 });
