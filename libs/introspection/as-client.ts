@@ -5,6 +5,7 @@ import { bearerAuth, createClientAuth, type BearerTokenSource, type ClientAuthCo
 import { BearerTokenError } from './bearer-token.js';
 import { MalformedIntrospectionError, normalizeIntrospection, type ResponseTolerance } from './normalize-response.js';
 import { describeRefusal } from './describe-refusal.js';
+import { leanFetch } from './lean-fetch.js';
 
 /** `auto`: ask for a signed JWT answer (RFC 9701) when the AS metadata offers one; `require`: accept nothing else. */
 export type JwtResponseMode = 'auto' | 'require' | 'off';
@@ -91,7 +92,7 @@ export function createAsClient(options: AsClientOptions): AsClient {
   async function send(as: oauth.AuthorizationServer, token: string, auth: oauth.ClientAuth): Promise<Response> {
     try {
       return await oauth.introspectionRequest(as, client, auth, token, {
-        ...http(), additionalParameters: { token_type_hint: 'access_token' },
+        ...http(), [oauth.customFetch]: leanFetch as typeof fetch, additionalParameters: { token_type_hint: 'access_token' },
         requestJwtResponse: jwtMode === 'require' || (jwtMode === 'auto' && (as.introspection_signing_alg_values_supported?.length ?? 0) > 0),
       });
     } catch (err) {

@@ -55,11 +55,41 @@ test('one signature per (token, audience) per lifetime; re-minted under 10 % lef
   await minter.mint('t1', f, 'inventory');
   await minter.mint('t2', f, 'orders');
   assert.equal(minter.stats.signatures, 3);
-  clock += 53_000; // 7 s of 60 left: more than 10 %
+  clock += 47_000; // 13 s of 60 left: more than 20 % (no refresh ahead either)
   assert.equal((await minter.mint('t1', f, 'orders')).cached, true);
-  clock += 2_000; // 5 s left: under 10 %
+  assert.equal(minter.stats.signatures, 3);
+  clock += 8_000; // 5 s left: under 10 %, the caller waits for a new JWT
   const again = await minter.mint('t1', f, 'orders');
   assert.equal(again.cached, false);
   assert.notEqual(again.jwt, concurrent[0]!.jwt);
   assert.equal(minter.stats.signatures, 4);
+});
+
+test('refresh ahead: under 20 % left the cached JWT still serves while one background signature replaces it', async () => {
+  let clock = 1_000_000_000_000;
+  const keys = await loadSigningKeys({ configFile: 'x.yaml', keys: [], generate: true, algorithm: 'ES256' });
+  const minter = createMinter({ keys, issuer: 'https://edge', ttlSeconds: 60, audiences: { orders: { scopes: [] } },
+    passThroughClaims: [], maxEntries: 100, now: () => clock });
+  const f = { ...facts, exp: undefined };
+  const first = await minter.mint('t1', f, 'orders');
+  clock += 47_000; // 13 s of 60 left: more than 20 %, no refresh
+  const plain = minter.mint('t1', f, 'orders');
+  assert.ok(!(plain instanceof Promise));
+  assert.equal(minter.stats.signatures, 1);
+  clock += 2_000; // 11 s left: under 20 %
+  const served = Array.from({ length: 20 }, () => minter.mint('t1', f, 'orders'));
+  for (const r of served) {
+    assert.ok(!(r instanceof Promise), 'the old JWT is served synchronously during the refresh');
+    assert.equal(r.jwt, first.jwt);
+  }
+  // the background signature lands in the cache: poll until the served JWT changes
+  let next = minter.mint('t1', f, 'orders');
+  for (let i = 0; i < 200 && !(next instanceof Promise) && next.jwt === first.jwt; i++) {
+    await new Promise((r) => setImmediate(r));
+    next = minter.mint('t1', f, 'orders');
+  }
+  assert.ok(!(next instanceof Promise));
+  assert.notEqual(next.jwt, first.jwt);
+  assert.equal(minter.stats.signatures, 2, 'every caller in the refresh window shared one background signature');
+  assert.equal(decodeProtectedHeader(next.jwt).typ, 'at+jwt');
 });

@@ -5,6 +5,7 @@ import { GatewayError, isGatewayError } from '../errors/index.js';
 import type { JwksCache } from './jwks-cache.js';
 import { hasCanonicalShape } from './token-shape.js';
 import { isHighS } from './ecdsa-low-s.js';
+import { createSingleFlight } from '../cache/index.js';
 
 export interface VerifierOptions {
   jwks: Pick<JwksCache, 'getKey'>;
@@ -69,12 +70,15 @@ function invalid(reason: string, description = 'the access token is invalid'): G
  * never from the token (jku, x5u, jwk, x5c are ignored). Verified tokens are
  * cached until their exp, keyed by the token string itself: the cache holds the
  * verified JWS for forwarding anyway, and hashing a JWT (~2 µs for 700 bytes)
- * cost more than the rest of a cache hit.
+ * cost more than the rest of a cache hit. Concurrent misses for one token
+ * share one verification.
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const now = options.now ?? Date.now;
   const requireLowS = options.requireLowS ?? true;
   const cache = new LRUCache<string, { claims: JWTPayload; jws: string }>({ max: options.cacheMaxEntries });
+  // requests that arrive together with one new JWT (a re-mint under load) share one verification
+  const flights = createSingleFlight<VerifiedToken>();
   const stats = { verifications: 0, hits: 0 };
   const algorithms = [...options.algorithms];
 
@@ -86,7 +90,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         stats.hits++;
         return { claims: hit.claims, jws: hit.jws, cached: true };
       }
-      return verifyAndStore(token);
+      return flights.run(token, () => verifyAndStore(token)).promise;
     },
   };
 

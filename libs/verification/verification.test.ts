@@ -135,6 +135,19 @@ describe('verifier against crafted attacks', () => {
     jwks.stop();
   });
 
+  test('concurrent requests with one new token share one verification; a bad one fails every sharer', async () => {
+    const { verifier, jwks } = verifierFor(server.url);
+    const token = await sign(claims);
+    const results = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(token)));
+    assert.deepEqual(new Set(results.map((r) => r.claims.sub)), new Set(['alice']));
+    assert.equal(verifier.stats.verifications, 1);
+    const forged = await sign(claims, {}, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+    const reasons = await Promise.all(Array.from({ length: 5 }, () => reasonOf(verifier.verify(forged))));
+    assert.deepEqual(reasons, Array(5).fill('invalid_token:signature'));
+    assert.equal(verifier.stats.verifications, 2);
+    jwks.stop();
+  });
+
   test('every tampering is 401 invalid_token with its reason', async () => {
     const { verifier, jwks } = verifierFor(server.url);
     const token = await sign(claims);

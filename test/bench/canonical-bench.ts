@@ -5,12 +5,13 @@
  * the raw target), and against nothing but the route match. Alternating
  * rounds, medians of ns/request. Compare with an edge hop's time per request
  * (≈ 1 s / the edge-hop req/s of `npm run bench`).
- *   node dist/test/bench/canonical-bench.js [--rounds 9] [--iterations 500000]
+ * `--json` prints one line for `npm run bench`, which sets it against the edge hop.
+ *   node dist/test/bench/canonical-bench.js [--rounds 9] [--iterations 500000] [--json]
  */
 import { parseArgs } from 'node:util';
 import { canonicalTarget, createRouteTable, normaliseHost } from '../../libs/routing/index.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '9' }, iterations: { type: 'string', default: '500000' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '9' }, iterations: { type: 'string', default: '500000' }, json: { type: 'boolean', default: false } } });
 const ROUNDS = Number(values.rounds);
 const N = Number(values.iterations);
 
@@ -55,6 +56,12 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+if (values.json) {
+  // the step: canonical target + Host normalisation (the route match ran before the step existed, too)
+  const stepNs = median(results['canonical (target + host + match)']!) - median(results['match only']!);
+  console.log(JSON.stringify({ stepNs, matchNs: median(results['match only']!), rounds: ROUNDS, iterations: N }));
+  process.exit(0);
+}
 for (const [name, xs] of Object.entries(results)) console.log(`${name.padEnd(36)} ${median(xs).toFixed(1).padStart(7)} ns/request (median of ${ROUNDS})`);
 const added = median(results['canonical (target + host + match)']!) - median(results['before (regex + raw match)']!);
 console.log(`added by the canonical step over the old check: ${added.toFixed(1)} ns/request${sink < 0 ? '' : ''}`);

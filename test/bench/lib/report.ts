@@ -25,6 +25,8 @@ export interface BenchReport {
   /** every paired ratio (scenario against reference, alternating order) */
   pairs: PairResult[];
   coldCpuUsPerRequest: Record<string, number>;
+  /** the canonical-target step, in-process ns per request (test/bench/canonical-bench.ts) */
+  canonicalStepNs?: number;
   /** introspections, signatures and micro verifications during the timed runs of gateway-warm and gateway-many */
   work: Record<string, { requests: number; introspections: number; signatures: number; verifications: number }>;
   /** bytes each gateway wrote to its log file during the run (evidence of the logging each figure ran with) */

@@ -1,0 +1,29 @@
+import { request } from 'undici';
+
+/** statuses a Response may not carry a body with */
+const NULL_BODY = new Set([204, 205, 304]);
+
+/**
+ * A `fetch` for oauth4webapi's `customFetch` on the introspection path: one
+ * undici `request()` (the same global dispatcher and keep-alive pool `fetch`
+ * uses here) and a `Response` built from the body it read. The full WHATWG
+ * `fetch` builds a Request, streams the form body through a ReadableStream,
+ * clones it and tees the response: measured on this machine, 713–2013 µs of
+ * CPU per call (client and a local server) against 266–677 µs for this path.
+ * No redirects are followed (as oauth4webapi asks: `redirect: 'manual'`); a
+ * timeout rejects with the signal's own reason, as `fetch` does.
+ */
+export async function leanFetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown; signal?: AbortSignal | null }): Promise<Response> {
+  const body = init.body === undefined || init.body === null ? null : String(init.body);
+  const res = await request(url, {
+    method: (init.method ?? 'GET') as 'GET', headers: init.headers ?? {}, body, signal: init.signal ?? undefined,
+  }).catch((err: unknown) => { throw init.signal?.aborted ? init.signal.reason : err; });
+  const bytes = await res.body.arrayBuffer().catch((err: unknown) => { throw init.signal?.aborted ? init.signal.reason : err; });
+  const headers = new Headers();
+  for (const name in res.headers) {
+    const value = res.headers[name];
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.append(name, value);
+  }
+  return new Response(NULL_BODY.has(res.statusCode) ? null : bytes, { status: res.statusCode, headers });
+}
