@@ -4,6 +4,7 @@ import { upstreamTlsOptions } from '../proxy/upstream-tls.js';
 import { createAsClient, type AsClient, type FetchLike } from './as-client.js';
 import { createBearerToken } from './bearer-token.js';
 import { createClientAuth, type ClientAuthConfig } from './client-auth.js';
+import { createLeanFetch } from './lean-fetch.js';
 
 type CryptoKey = import('jose').CryptoKey;
 type AsSection = EdgeConfig['authorizationServer'];
@@ -24,20 +25,23 @@ function secretAuth(as: AsSection, method: SecretMethod, privateKey: { key: Cryp
  * RFC 9701 keys, the JWKS of JWT access tokens) on one connection pool that trusts the configured CA and presents the edge's client
  * certificate — the credential of tls_client_auth / self_signed_tls_client_auth (RFC 8705 §2).
  */
-const fetches = new WeakMap<AsSection, FetchLike>();
-export function asTlsFetch(as: AsSection): FetchLike | undefined {
+const fetches = new WeakMap<AsSection, { fetch: FetchLike; lean: FetchLike }>();
+function asTlsFetches(as: AsSection): { fetch: FetchLike; lean: FetchLike } | undefined {
   if (!as.tls) return undefined;
-  let fetch = fetches.get(as);
-  if (!fetch) {
+  let both = fetches.get(as);
+  if (!both) {
     const dispatcher = new Agent({ connect: upstreamTlsOptions(as.tls, 'authorizationServer.tls') });
-    fetches.set(as, fetch = (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>);
+    both = { fetch: (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>, lean: createLeanFetch(dispatcher) };
+    fetches.set(as, both);
   }
-  return fetch;
+  return both;
 }
+export const asTlsFetch = (as: AsSection): FetchLike | undefined => asTlsFetches(as)?.fetch;
 
 /** The AS client for the edge's validated `authorizationServer` section (the private key loaded by the caller). */
 export function createAsClientFromConfig(as: AsSection, privateKey?: { key: CryptoKey; kid: string }): AsClient {
   const fetch = asTlsFetch(as);
+  const introspectionFetch = asTlsFetches(as)?.lean;
   let auth: ClientAuthConfig;
   if (as.clientAuth === 'bearer') {
     const bearer = as.bearer!;
@@ -68,5 +72,6 @@ export function createAsClientFromConfig(as: AsSection, privateKey?: { key: Cryp
     timeoutMs: as.timeoutMs,
     allowHttp: as.allowHttp,
     fetch,
+    introspectionFetch,
   });
 }
