@@ -24,7 +24,7 @@ export interface AsClientOptions {
   allowHttp: boolean;
   /** every call to the AS goes through this (an undici Agent with the AS's CA and the edge's client certificate) */
   fetch?: FetchLike | undefined;
-  /** introspection calls only (the hot one): the lean fetch on the same pool (lean-fetch.ts); default on the global pool */
+  /** introspection calls only (the hot one): the lean fetch on the same pool (lean-fetch.ts); default: `fetch`, else the lean fetch on the global pool */
   introspectionFetch?: FetchLike | undefined;
   now?: () => number;
 }
@@ -94,7 +94,7 @@ export function createAsClient(options: AsClientOptions): AsClient {
   async function send(as: oauth.AuthorizationServer, token: string, auth: oauth.ClientAuth): Promise<Response> {
     try {
       return await oauth.introspectionRequest(as, client, auth, token, {
-        ...http(), [oauth.customFetch]: (options.introspectionFetch ?? leanFetch) as typeof fetch, additionalParameters: { token_type_hint: 'access_token' },
+        ...http(), [oauth.customFetch]: (options.introspectionFetch ?? options.fetch ?? leanFetch) as typeof fetch, additionalParameters: { token_type_hint: 'access_token' },
         requestJwtResponse: jwtMode === 'require' || (jwtMode === 'auto' && (as.introspection_signing_alg_values_supported?.length ?? 0) > 0),
       });
     } catch (err) {
