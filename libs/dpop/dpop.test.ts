@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNonceSource, normaliseHtu, parseAuthorization } from './index.js';
-import { GatewayError, toErrorResponse } from '../errors/index.js';
+import { type GatewayError, toErrorResponse } from '../errors/index.js';
 
 test('nonces are good in their time slot and the next, then refused; forged or malformed ones never', () => {
   let t = 1_000_000_000_000;

@@ -5,12 +5,13 @@ import type { RequestRecord } from '../observability/index.js';
 import type { createRequestLifecycle } from './request-lifecycle.js';
 import { isClosing } from './linger-close.js';
 import { checkDeclaredLength } from './body-guard.js';
+import { runSteps, type Step, type StepContext } from './steps.js';
 import { checkUpgrade, isUpgrade } from '../websocket/index.js';
 import type { WebSocketRouteConfig } from '../config/websocket-schema.js';
 
 type RouteLimits = { maxBodyBytes?: number | undefined; websocket?: WebSocketRouteConfig | undefined };
 
-export interface DataPathOptions<R extends RouteMatchSpec & RouteLimits, F> {
+export interface DataPathOptions<R extends RouteMatchSpec & RouteLimits, F, C extends StepContext<R, F> = StepContext<R, F>> {
   lifecycle: ReturnType<typeof createRequestLifecycle>;
   routes: RouteTable<R>;
   maxTokenLength: number;
@@ -22,8 +23,8 @@ export interface DataPathOptions<R extends RouteMatchSpec & RouteLimits, F> {
   credential?(req: IncomingMessage): string;
   /** what the token stands for (introspection, verification): synchronous from a cache, a promise otherwise */
   lookup(token: string, req: IncomingMessage, route: R): F | Promise<F>;
-  /** the program's own steps once the route and the token's facts are known */
-  authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: R, facts: F): void | Promise<void>;
+  /** the program's own steps once the route and the token's facts are known, in order (libs/server/steps.ts) */
+  steps: readonly Step<C>[];
 }
 
 /**
@@ -33,8 +34,10 @@ export interface DataPathOptions<R extends RouteMatchSpec & RouteLimits, F> {
  * synchronous or not, goes out through the one error model.
  * Returns false for the requests the Hono app serves instead.
  */
-export function createDataPath<R extends RouteMatchSpec & RouteLimits, F>(options: DataPathOptions<R, F>) {
-  const { lifecycle, routes } = options;
+export function createDataPath<R extends RouteMatchSpec & RouteLimits, F, C extends StepContext<R, F> = StepContext<R, F>>(options: DataPathOptions<R, F, C>) {
+  const { lifecycle, routes, steps } = options;
+  // one context per request, the same shape for every request; a program's steps add their own fields to it
+  const run = (req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: R, facts: F) => runSteps(steps, { req, res, record, route, facts } as C);
   return function handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (options.passThrough?.(req.url ?? '/')) return false;
     // pipelined behind a refusal that is closing the connection: no answer, no work, nothing in flight
@@ -56,8 +59,8 @@ export function createDataPath<R extends RouteMatchSpec & RouteLimits, F>(option
       checkDeclaredLength(req, route.maxBodyBytes ?? options.maxBodyBytes);
       const facts = options.lookup(token, req, route);
       const done = facts instanceof Promise
-        ? facts.then((f) => options.authorize(req, res, record, route, f))
-        : options.authorize(req, res, record, route, facts);
+        ? facts.then((f) => run(req, res, record, route, f))
+        : run(req, res, record, route, facts);
       if (done) done.catch(fail);
     } catch (err) {
       fail(err);

@@ -12,3 +12,6 @@ export { runGateway, changedKeys, type GatewayConfig, type GatewayDefinition, ty
 export { guardBody, checkDeclaredLength, hasBody, type BodyLimits } from './body-guard.js';
 export { lingerAfterRefusal, LINGER_BYTES } from './linger-close.js';
 export { buildTracing, type Tracing } from './build-tracing.js';
+export { runSteps, type Step, type StepContext } from './steps.js';
+export { claimSteps, type ClaimRoute } from './claim-steps.js';
+export { createForwarder, forwardPath, type Forwarding, type ForwardRoute } from './forward-request.js';

@@ -1,4 +1,4 @@
-import { request, Agent } from 'node:https';
+import { request, type Agent } from 'node:https';
 import { connect, type PeerCertificate } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import type { Reply } from './http.js';

@@ -1,20 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hono } from 'hono';
-import type { IntrospectionResponse } from 'oauth4webapi';
 import type { EdgeConfig, EdgeRouteConfig } from '../../../libs/config/index.js';
 import { acceptToken, type AcceptanceRules, type CachedIntrospection, type IntrospectionCache, type LookupOptions } from '../../../libs/introspection/index.js';
 import type { Minter } from '../../../libs/minting/index.js';
 import type { Keyring } from '../../../libs/keys/index.js';
-import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
+import { createRouteTable } from '../../../libs/routing/index.js';
 import { createUpstreamPools, forwardHeaders, headerPolicy, remoteAddress, type Upstream, type UpstreamPools } from '../../../libs/proxy/index.js';
-import type { Logger, Metrics, RequestRecord, Tracer } from '../../../libs/observability/index.js';
-import { createControlPlane, createDataPath, createRequestLifecycle, guardBody } from '../../../libs/server/index.js';
+import type { Logger, Metrics, Tracer } from '../../../libs/observability/index.js';
+import { claimSteps, createControlPlane, createDataPath, createForwarder, createRequestLifecycle, type Step, type StepContext } from '../../../libs/server/index.js';
 import { createInFlightLimit, peerAddress, type Throttle } from '../../../libs/throttle/index.js';
 import { createCertificateBinding } from '../../../libs/pop/index.js';
 import { normaliseHtu, parseAuthorization, type DpopVerifier } from '../../../libs/dpop/index.js';
 import { headerValues } from '../../../libs/bearer/parse-bearer.js';
 import { createPolicyCheck, createPolicyStats, type PolicyCheck, type PolicyStats } from '../../../libs/policy/index.js';
-import { forwardUpgrade, isUpgrade } from '../../../libs/websocket/index.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -39,6 +37,8 @@ export interface EdgeDeps {
 
 const JWKS_PATH = '/.well-known/jwks.json';
 type Route = Omit<EdgeRouteConfig, 'upstream'> & { upstream: Upstream; check?: PolicyCheck | undefined; lookupOptions: LookupOptions | undefined };
+/** what the edge's steps add to a request's context: the DPoP key's thumbprint, the minted JWT */
+interface EdgeContext extends StepContext<Route, CachedIntrospection> { jkt?: string | undefined; jwt?: string }
 
 /**
  * The edge gateway: opaque token in, audience-scoped JWT out, forwarded to
@@ -66,34 +66,8 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
   const policy = headerPolicy(['authorization', 'dpop', ...config.stripHeaders, ...(binding.header ? [binding.header] : [])], config.server.trustedProxies, config.headers);
   const lifecycle = createRequestLifecycle({ logger: deps.logger, realm: config.realm, accessLog: config.logging.accessLog, metrics: deps.metrics, lingerMs: config.server.lingerMs, tracer: deps.tracer });
   const inFlight = createInFlightLimit(config.fairness.maxInFlightPerClient);
-  const grantedScopes = new WeakMap<IntrospectionResponse, Set<string>>();
   const trusted = new Set(config.server.trustedProxies);
   const jwksHeaders = { 'content-type': 'application/jwk-set+json', 'cache-control': `public, max-age=${config.keys.jwksMaxAgeSeconds}` };
-
-  function forward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, jwt: string, tokenExp: unknown): void {
-    if (res.destroyed) return; // the client left while the JWT was signed
-    // the canonical target, exactly as authorized
-    const path = route.stripPrefix ? stripPrefix(record.path, route.pathPrefix, record.query) : record.query ? record.path + record.query : record.path;
-    const own: Record<string, string> = { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent };
-    if (route.policy?.decisionHeader && record.policy) own[route.policy.decisionHeader.toLowerCase()] = record.policy;
-    const headers = forwardHeaders(req, policy, own, record.host);
-    const sent = performance.now();
-    const onResponse = () => { record.upstreamMs = performance.now() - sent; };
-    // a WebSocket tunnel lives no longer than the introspected exp, and holds its in-flight slot while open
-    if (isUpgrade(req)) {
-      forwardUpgrade(req, res, {
-        upstream: route.upstream, path, headers, responseHeaders: { 'x-request-id': record.requestId }, websocket: route.websocket!, tokenExp,
-        onResponse, onSwitched: () => { record.switchedAt = performance.now(); }, onError: (err) => lifecycle.fail(res, record, err), onEnd: (how) => { record.reason = `websocket_${how}`; },
-      });
-      return;
-    }
-    route.upstream.forward(req, res, {
-      path, headers,
-      body: guardBody(req, res, config.server, route.maxBodyBytes ?? config.server.maxBodyBytes, record.start),
-      responseHeaders: { 'x-request-id': record.requestId },
-      onResponse,
-    }, (err) => lifecycle.fail(res, record, err));
-  }
 
   const dpopRequests = new WeakSet<IncomingMessage>();
   const trustedProxies = new Set(config.server.trustedProxies);
@@ -105,48 +79,54 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     return normaliseHtu(`${scheme}://${req.headers.host ?? ''}${q === -1 ? path : path.slice(0, q)}`) ?? '';
   }
 
-  function authorize(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection): void | Promise<void> {
-    const { result } = looked;
-    record.cache = looked.outcome;
-    acceptToken(result, deps.acceptance, now() / 1000);
-    if (deps.dpop && dpopRequests.has(req)) {
-      return deps.dpop.verify({ proofs: headerValues(req.rawHeaders, 'dpop'), method: record.method, htu: htuOf(req, record.path), ath: looked.hash })
-        .then((jkt) => authorized(req, res, record, route, looked, jkt));
-    }
-    return authorized(req, res, record, route, looked, undefined);
-  }
+  /** the token is active, from the configured issuer, for the configured audience, within its times */
+  const accept: Step<EdgeContext> = ({ record, facts }) => {
+    record.cache = facts.outcome;
+    acceptToken(facts.result, deps.acceptance, now() / 1000);
+  };
+  /** RFC 9449: a DPoP request's proof; its key's thumbprint goes on to the binding check */
+  const dpopProof: Step<EdgeContext> = (ctx) => {
+    const { req, record, facts } = ctx;
+    if (!dpopRequests.has(req)) return;
+    return deps.dpop!.verify({ proofs: headerValues(req.rawHeaders, 'dpop'), method: record.method, htu: htuOf(req, record.path), ath: facts.hash })
+      .then((jkt) => { ctx.jkt = jkt; });
+  };
+  /** RFC 8705 §3 / RFC 9449: a bound token without its proof is 401, never a bearer token */
+  const senderBinding: Step<EdgeContext> = ({ req, facts, jkt }) => { binding.check(req, facts.result.cnf, jkt); };
+  const claims = claimSteps<EdgeContext>((ctx) => ctx.facts.result);
+  /** the route's rate limits, before minting: a limited request never costs a signature */
+  const rateLimit: Step<EdgeContext> = ({ req, route, facts }) => {
+    const admission = route.rateLimit && deps.throttle?.admit(route.name, { claims: facts.result, peer: peerAddress(req, trusted) });
+    return admission instanceof Promise ? admission : undefined;
+  };
+  /** one client (client_id, else peer address) holds at most maxInFlightPerClient requests until their responses close; then its JWT, cached or signed */
+  const mint: Step<EdgeContext> = (ctx) => {
+    ctx.record.onClose = inFlight.enter(ctx.record.clientId ?? remoteAddress(ctx.req));
+    const minted = minter.mint(ctx.facts.hash, ctx.facts.result, ctx.route.audience);
+    if (minted instanceof Promise) return minted.then((m) => { ctx.jwt = m.jwt; });
+    ctx.jwt = minted.jwt;
+    return undefined;
+  };
+  const forwardRequest = createForwarder(lifecycle, config.server);
+  /** to the route's micro gateway with the minted JWT; a WebSocket tunnel lives no longer than the introspected exp, and holds its in-flight slot while open */
+  const forward: Step<EdgeContext> = (ctx) => {
+    const { req, res, record, route } = ctx;
+    if (res.destroyed) return; // the client left while the JWT was signed
+    const own: Record<string, string> = { authorization: `Bearer ${ctx.jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent };
+    if (route.policy?.decisionHeader && record.policy) own[route.policy.decisionHeader.toLowerCase()] = record.policy;
+    forwardRequest(ctx, { upstream: route.upstream, headers: forwardHeaders(req, policy, own, record.host), responseHeaders: { 'x-request-id': record.requestId }, tokenExp: ctx.facts.result.exp });
+  };
 
-  function authorized(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection, dpopJkt: string | undefined): void | Promise<void> {
-    const { result } = looked;
-    binding.check(req, result.cnf, dpopJkt); // RFC 8705 §3 / RFC 9449: a bound token without its proof is 401, never a bearer token
-    if (typeof result.client_id === 'string') record.clientId = result.client_id;
-    if (typeof result.sub === 'string') record.sub = result.sub;
-    let granted = grantedScopes.get(result);
-    if (!granted) grantedScopes.set(result, granted = scopeSet(result.scope));
-    requireScopes(granted, route);
-    // policy before minting: a denied request never costs a signature
-    const checked = route.check?.(result, record);
-    if (checked) return checked.then(() => admit(req, res, record, route, looked));
-    return admit(req, res, record, route, looked);
-  }
-
-  function admit(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection): void | Promise<void> {
-    const admission = route.rateLimit && deps.throttle?.admit(route.name, { claims: looked.result, peer: peerAddress(req, trusted) });
-    if (admission instanceof Promise) return admission.then(() => mintAndForward(req, res, record, route, looked));
-    return mintAndForward(req, res, record, route, looked);
-  }
-
-  function mintAndForward(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, looked: CachedIntrospection): void | Promise<void> {
-    const { result } = looked;
-    // one client (client_id, else peer address) holds at most maxInFlightPerClient requests until their responses close
-    record.onClose = inFlight.enter(record.clientId ?? remoteAddress(req));
-    const minted = minter.mint(looked.hash, result, route.audience);
-    if (minted instanceof Promise) return minted.then((m) => forward(req, res, record, route, m.jwt, result.exp));
-    forward(req, res, record, route, minted.jwt, result.exp);
-  }
-
-  /** route → bearer → introspection (cached) (createDataPath) → acceptance → scopes → JWT (cached) → forward */
-  const handle = createDataPath({
+  /**
+   * route → credential → introspection (cached) (createDataPath), then these steps: acceptance → DPoP proof (when on) →
+   * sender binding → identity → scopes → policy → rate limit (when configured) → in-flight slot and JWT (cached) → forward
+   */
+  const steps: Step<EdgeContext>[] = [
+    accept, ...(deps.dpop ? [dpopProof] : []), senderBinding,
+    claims.identity, claims.scopes, claims.policy, // policy before minting: a denied request never costs a signature
+    ...(deps.throttle ? [rateLimit] : []), mint, forward,
+  ];
+  const handle = createDataPath<Route, CachedIntrospection, EdgeContext>({
     lifecycle, routes, maxTokenLength: config.introspection.maxTokenLength, maxBodyBytes: config.server.maxBodyBytes,
     credential(req) {
       const { token, dpop } = parseAuthorization(headerValues(req.rawHeaders, 'authorization'), config.introspection.maxTokenLength, deps.dpop?.algs);
@@ -155,7 +135,7 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     },
     passThrough: (url) => url === JWKS_PATH,
     lookup: (token, req, route) => introspection.lookup(token, remoteAddress(req), route.lookupOptions),
-    authorize,
+    steps,
   });
 
   const app = createControlPlane(config.realm, { [JWKS_PATH]: (c) => c.body(deps.keys.jwksJson, 200, jwksHeaders) });
