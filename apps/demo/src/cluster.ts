@@ -9,52 +9,27 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { spawnProgram, type Program } from '../../../libs/process/index.js';
+import { createDemoProcesses, freePort } from './demo-processes.js';
 import { DEFAULT_PORTS, DOMAINS, edgeConfig, microConfig, type ClusterPorts, type Shared } from './cluster-configs.js';
 import { runWalkthrough } from './cluster-walkthrough.js';
 
 const { values } = parseArgs({ options: { once: { type: 'boolean', default: false }, 'free-ports': { type: 'boolean', default: false } } });
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const programs: Program[] = [];
-let stopping = false;
 /** the log lines worth showing in a cluster of nine processes: state changes and revocations, not every request */
 const INTERESTING = /revocation applied|shared introspection cache|fan-out|redis (connected|unreachable)/;
 
 function show(name: string, line: string): void {
-  if (stopping || !line.startsWith('{')) return;
+  if (!line.startsWith('{')) return;
   try {
     const { level, msg, kind, source } = JSON.parse(line) as Record<string, unknown>;
     if (level !== 'warn' && level !== 'error' && !INTERESTING.test(String(msg))) return;
     const detail = kind ? ` (${String(kind)}, from ${String(source)})` : '';
     process.stdout.write(`[${name.padEnd(17)}] ${level === 'warn' || level === 'error' ? `${String(level).toUpperCase()} ` : ''}${String(msg)}${detail}\n`);
   } catch { /* not a log line */ }
-}
-
-async function start(name: string, script: string, args: string[], env?: Record<string, string>): Promise<Program> {
-  const program = await spawnProgram({ name, script: script && here(script), args, onLine: (line) => show(name, line), ...(env ? { env } : {}) });
-  programs.push(program);
-  return program;
-}
-
-async function stopAll(code: number): Promise<never> {
-  stopping = true;
-  await Promise.all(programs.reverse().map((p) => p.stop()));
-  process.exit(code);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function freePorts(): Promise<ClusterPorts> {
@@ -67,8 +42,7 @@ async function freePorts(): Promise<ClusterPorts> {
   };
 }
 
-process.on('SIGINT', () => { process.stdout.write('\nstopping every process…\n'); void stopAll(0); });
-process.on('SIGTERM', () => void stopAll(0));
+const { start, stopAll, adopt, programs, stopWhenOneExits } = createDemoProcesses(show);
 
 if (spawnSync('redis-server', ['--version']).error) {
   process.stderr.write('demo:cluster needs the redis-server binary on PATH: install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) and run it again.\n');
@@ -87,7 +61,7 @@ try {
     name: 'redis', script: '', command: 'redis-server', args: ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     ready: (line) => (/Ready to accept connections/.test(line) ? `redis://127.0.0.1:${ports.redis}` : undefined),
   });
-  programs.push(redis);
+  adopt(redis);
   // the AS pushes each revocation to edge 0; Redis pub/sub carries it to every other instance
   const as = await start('dev-as', '../../dev-as/src/main.js', ['--port', String(ports.as), '--push-revocations', `http://127.0.0.1:${ports.edges[0]![1]}`], { DEV_AS_PUSH_SECRET: adminToken });
   const shared: Shared = { asUrl: as.url, redisUrl: redis.url, keyFile, adminToken };
@@ -109,7 +83,7 @@ try {
     ...programs.filter((p) => /^(edge|micro)-/.test(p.name)).map((p) => waitFor(p, 'revocation fan-out connected')),
     ...edges.map((e) => waitFor(e, 'shared introspection cache connected')),
   ]);
-  for (const p of programs) void p.exited.then((code) => { if (!stopping) { process.stdout.write(`${p.name} exited (${code}); stopping the demo\n`); void stopAll(1); } });
+  stopWhenOneExits();
 
   process.stdout.write(`
 Phantom Gateway cluster demo (configurations in ${dir}):

@@ -4,8 +4,8 @@
  * their backends — with a copy-paste walk-through. Ctrl-C stops everything.
  */
 import { fileURLToPath } from 'node:url';
-import { spawnProgram, type Program } from '../../../libs/process/index.js';
 import { runTlsDemo } from './tls-demo.js';
+import { createDemoProcesses } from './demo-processes.js';
 import { pdpArgs, policyWalkthrough } from './policy-step.js';
 
 // `npm start -- --tls`: the same demo with HTTPS, SNI, mutual TLS inside and proof of possession (tls-demo.ts)
@@ -13,37 +13,7 @@ if (process.argv.includes('--tls')) await runTlsDemo(process.argv.includes('--an
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const root = here('../../../../');
-const programs: Program[] = [];
-let stopping = false;
-
-/** `[edge] request GET /orders/1 200` out of a pino JSON line; other lines as they are. */
-function show(name: string, line: string): void {
-  if (stopping) return;
-  let text = line;
-  if (line.startsWith('{')) {
-    try {
-      const { level, time: _t, name: _n, msg, pid: _p, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
-      const fields = Object.entries(rest).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-      text = `${level === 'warn' || level === 'error' ? String(level).toUpperCase() + ' ' : ''}${String(msg)} ${fields.join(' ')}`;
-    } catch { /* keep the raw line */ }
-  }
-  process.stdout.write(`[${name.padEnd(15)}] ${text}\n`);
-}
-
-async function start(name: string, script: string, args: string[]): Promise<Program> {
-  const program = await spawnProgram({ name, script: here(script), args, onLine: (line) => show(name, line) });
-  programs.push(program);
-  return program;
-}
-
-async function stopAll(code: number): Promise<never> {
-  stopping = true;
-  await Promise.all(programs.reverse().map((p) => p.stop()));
-  process.exit(code);
-}
-
-process.on('SIGINT', () => { process.stdout.write('\nstopping every process…\n'); void stopAll(0); });
-process.on('SIGTERM', () => void stopAll(0));
+const { start, stopAll, stopWhenOneExits } = createDemoProcesses();
 
 try {
   // the dev AS pushes each revocation to the edge's admin API (the secret of deploy/demo/edge.yaml's revocation.adminToken)
@@ -83,7 +53,7 @@ Walk-through (copy-paste into another terminal):
   # 5. the JWT for inventory carries only inventory scopes (least privilege)
   curl -s -H "Authorization: Bearer $TOKEN" ${edge.url}/inventory/widgets
 
-  # 6. the orders micro gateway admits 20 requests per second per client (fixed windows): the rest get 429
+  # 6. the orders micro gateway admits 20 requests per second per client: the rest get 429
   for i in $(seq 40); do curl -s -o /dev/null -w '%{http_code} ' -H "Authorization: Bearer $TOKEN" ${edge.url}/orders/1; done; echo
   curl -si -H "Authorization: Bearer $TOKEN" ${edge.url}/orders/1 | grep -i -E '^(HTTP|ratelimit|retry-after)'
 
@@ -94,8 +64,7 @@ ${policyWalkthrough(7, edge.url, pdp.url)}
 
 Press Ctrl-C to stop every process.
 `);
-  // a child that dies takes the demo down with it: no half-running topology
-  for (const p of programs) void p.exited.then((code) => { if (!stopping) { process.stdout.write(`${p.name} exited (${code}); stopping the demo\n`); void stopAll(1); } });
+  stopWhenOneExits();
 } catch (err) {
   process.stderr.write(`demo failed to start: ${(err as Error).message}\n`);
   await stopAll(1);

@@ -7,39 +7,17 @@
  * commands. `--any-ports` picks free ports instead of the fixed ones.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { spawnProgram, type Program } from '../../../libs/process/index.js';
+import { createDemoProcesses, freePort } from './demo-processes.js';
 import { createTestCa } from './dev-ca.js';
 import { writeDpopKey } from './dpop-proof.js';
 import { tlsWalkThrough } from './tls-walk-through.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const FIXED = { as: 4000, edge: 8443, orders: 8081, inventory: 8082, ordersBackend: 9081, inventoryBackend: 9082, edgeAdmin: 9901, ordersAdmin: 9902, inventoryAdmin: 9903 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** `[edge] request GET /orders/1 200` out of a pino JSON line; other lines as they are */
-function show(name: string, line: string): void {
-  let text = line;
-  if (line.startsWith('{')) {
-    try {
-      const { level, time: _t, name: _n, msg, pid: _p, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
-      text = `${level === 'warn' || level === 'error' ? `${String(level).toUpperCase()} ` : ''}${String(msg)} ${Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')}`;
-    } catch { /* keep the raw line */ }
-  }
-  process.stdout.write(`[${name.padEnd(15)}] ${text}\n`);
-}
 
 function microYaml(audience: string, port: number, admin: number, backend: number, edge: number, caFile: string, certFile: string, keyFile: string): unknown {
   return {
@@ -65,20 +43,7 @@ function microYaml(audience: string, port: number, admin: number, backend: numbe
 
 /** Runs the TLS demo until SIGINT/SIGTERM; never returns. */
 export async function runTlsDemo(anyPorts: boolean): Promise<never> {
-  const programs: Program[] = [];
-  let stopping = false;
-  const stopAll = async (code: number): Promise<never> => {
-    stopping = true;
-    await Promise.all(programs.reverse().map((p) => p.stop()));
-    process.exit(code);
-  };
-  process.on('SIGINT', () => { process.stdout.write('\nstopping every process…\n'); void stopAll(0); });
-  process.on('SIGTERM', () => void stopAll(0));
-  const start = async (name: string, script: string, args: string[], env?: Record<string, string>) => {
-    const program = await spawnProgram({ name, script: here(script), args, ...(env ? { env } : {}), onLine: (line) => { if (!stopping) show(name, line); } });
-    programs.push(program);
-    return program;
-  };
+  const { start, stopAll, stopWhenOneExits } = createDemoProcesses();
 
   try {
     const ports = { ...FIXED };
@@ -128,7 +93,7 @@ export async function runTlsDemo(anyPorts: boolean): Promise<never> {
     await start('micro-orders', '../../micro/src/main.js', ['--config', ordersFile], trustCa);
     await start('micro-inventory', '../../micro/src/main.js', ['--config', inventoryFile], trustCa);
     process.stdout.write(tlsWalkThrough({ dir, asUrl: as.url, edgeUrl: edge.url, edgePort: ports.edge, ordersPort: ports.orders, proofScript: here('./dpop-proof.js') }));
-    for (const p of programs) void p.exited.then((code) => { if (!stopping) { process.stdout.write(`${p.name} exited (${code}); stopping the demo\n`); void stopAll(1); } });
+    stopWhenOneExits();
   } catch (err) {
     process.stderr.write(`demo failed to start: ${(err as Error).message}\n`);
     await stopAll(1);
