@@ -34,6 +34,7 @@ export const serverSchema = z.strictObject({
   requestTimeoutMs: z.number().int().nonnegative().default(60_000).describe('time a client has to send its whole request, head and body; longer → 408 (0 = no limit)'),
   tls: serverTlsSchema.optional().describe('serve HTTPS: certificates (SNI), TLS floor, optional client certificates (see "TLS and proof of possession")'),
   lingerMs: z.number().int().nonnegative().max(30_000).default(2000).describe('after refusing a request whose body was not read: how long its unread bytes are drained before the socket closes'),
+  maxConnections: z.number().int().positive().default(10_000).describe('most client connections one process holds open at once (kept-alive, HTTP/2 sessions and WebSocket tunnels included); more are closed at accept and counted in `phantom_connections_dropped_total`. Keep it under the process\'s open-file limit (`ulimit -n`) less the upstream sockets'),
   workers: z.union([z.literal('auto'), z.number().int().positive().max(256)]).default(1).describe('processes serving the data port (node:cluster; auto: one per core); see README "Scaling out"'),
 }).refine((s) => s.requestTimeoutMs === 0 || s.requestTimeoutMs >= s.headersTimeoutMs, {
   path: ['requestTimeoutMs'], message: 'must be 0 (no limit) or at least headersTimeoutMs',

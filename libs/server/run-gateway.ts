@@ -129,6 +129,7 @@ export function runGateway<C extends GatewayConfig>(definition: GatewayDefinitio
     let draining = false;
     pipeline.activate?.();
     const running = await startServer(pipeline.handler, { ...config.server, realm: config.realm, tlsListener: tls }, logger);
+    metrics.counterFrom('phantom_connections_dropped_total', 'Client connections closed at accept because server.maxConnections were open', () => running.dropped);
     const stopTls = serveTls(tls, logger, metrics.registry, config.server.tls?.watchIntervalMs ?? 1000);
     const admin = config.admin.enabled ? await startAdmin({
       ...config.admin, registry: metrics.registry, version: versionInfo(definition.program), routes: runtime.adminRoutes,

@@ -123,3 +123,34 @@ describe('startServer drain', () => {
     await running.close(60_000);
   });
 });
+
+describe('startServer connection bound', () => {
+  test('past maxConnections a new connection is closed at accept and counted; once one closes, the next is served', { timeout: 10_000 }, async () => {
+    const h = heldHandler();
+    const running = await startServer(h.handle, { ...OPTIONS, maxConnections: 2 }, logger);
+    // two idle connections (a client that says nothing, a kept-alive one after its answer) hold both places
+    const silent = await rawClient(running.url);
+    const kept = await rawClient(running.url);
+    kept.socket.write(get('/refuse'));
+    await until(() => kept.text().includes('{}'), 'the kept-alive answer');
+    const third = await rawClient(running.url);
+    third.socket.write(get('/refuse'));
+    assert.equal(await third.received, '', 'closed without an answer');
+    assert.equal(running.dropped, 1);
+    silent.socket.destroy();
+    // the server sees the close a moment later: retry until a connection is served again
+    let answer = '';
+    for (let i = 0; i < 200 && !answer.includes('{}'); i++) {
+      const next = await rawClient(running.url);
+      let closed = false;
+      void next.received.then(() => { closed = true; });
+      next.socket.write(get('/refuse'));
+      await until(() => closed || next.text().includes('{}'), 'an answer or a close');
+      answer = next.text();
+      next.socket.destroy();
+    }
+    assert.match(answer, /^HTTP\/1\.1 401 /);
+    kept.socket.destroy();
+    await running.close(1000);
+  });
+});

@@ -16,6 +16,8 @@ export interface ServerOptions {
   headersTimeoutMs: number;
   /** the whole request, head and body (0 = no limit); the data path's body guard is the precise bound, this the backstop */
   requestTimeoutMs?: number;
+  /** most client connections open at once; more are closed at accept (default: no limit) */
+  maxConnections?: number;
   realm: string;
   /** serve HTTPS with these certificates (libs/tls) */
   tlsListener?: TlsListener | undefined;
@@ -28,6 +30,8 @@ export interface RunningServer {
   url: string;
   /** serve with another handler from the next request on (configuration reload); requests in flight finish on the old one */
   swap(handler: RequestHandler): void;
+  /** connections closed at accept because maxConnections were open */
+  readonly dropped: number;
   /** stop accepting, let in-flight requests finish (at most drainMs), close idle keep-alive sockets */
   close(drainMs?: number): Promise<void>;
 }
@@ -65,6 +69,12 @@ export function startServer(handler: RequestHandler, options: ServerOptions, log
   const server: Server = tls?.http2 ? createH2Server({ ...tls.serverOptions, maxHeaderBytes: options.maxHeaderBytes }, onRequest)
     : tls ? createHttpsServer({ ...httpOptions, ...tls.serverOptions }, onRequest) : createServer(httpOptions, onRequest);
   if (tls) tls.attach(server as import('node:https').Server);
+  // a bound on sockets (and so on file descriptors and memory) that no client can push past: tunnels and idle keep-alives count
+  let dropped = 0;
+  if (options.maxConnections) {
+    server.maxConnections = options.maxConnections;
+    server.on('drop', () => { dropped++; });
+  }
   // `Expect: 100-continue`: the data path sends `100 Continue` only once the request is authorized (guardBody)
   server.on('checkContinue', onRequest);
 
@@ -104,6 +114,7 @@ export function startServer(handler: RequestHandler, options: ServerOptions, log
       const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
       resolve({
         server, url,
+        get dropped() { return dropped; },
         swap(next) { handle = next; },
         close(drainMs = 10_000) {
           draining = true;
