@@ -47,3 +47,45 @@ describe('a stalled Redis behind the shared introspection cache (real redis-serv
     assert.match(await statusOf(edge.url, '/orders/1', await getToken(as, { scope: 'orders:read' })), /^HTTP\/1\.1 200 /);
   });
 });
+
+/** one raw GET through the edge; the headers the echo backend received */
+async function backendHeaders(url: string, token: string, extra: string[]): Promise<Record<string, string>> {
+  const c = await rawConnect(url);
+  c.write(head(['GET /orders/1 HTTP/1.1', `Host: ${new URL(url).host}`, `Authorization: Bearer ${token}`, 'Connection: close', ...extra]));
+  await c.closed;
+  const text = c.received();
+  assert.match(text, /^HTTP\/1\.1 200 /);
+  return (JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { headers: Record<string, string> }).headers;
+}
+
+/**
+ * `tracestate` went upstream untouched even when the edge had started a new trace (no `traceparent`, or an
+ * invalid one): a client could attach vendor state (a sampling priority, a vendor's parent id) to a trace
+ * the gateway started. W3C Trace Context discards a `tracestate` without a valid `traceparent`.
+ */
+describe('trace context from a client (real AS, edge, echo backend; raw sockets)', () => {
+  let as: Program, backend: Program, edge: Program;
+  let token: string;
+  before(async () => {
+    [as, backend] = await Promise.all([startDevAs(), startBackend()]);
+    edge = await startEdge(as.url, backend.url);
+    token = await getToken(as, { scope: 'orders:read' });
+  });
+  after(async () => { await Promise.all([edge, as, backend].map((p) => p?.stop())); });
+
+  const valid = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+  test('with a valid traceparent the trace is continued and its tracestate goes on', async () => {
+    const got = await backendHeaders(edge.url, token, [`traceparent: ${valid}`, 'tracestate: vendor=abc']);
+    assert.match(got.traceparent ?? '', /^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+    assert.equal(got.tracestate, 'vendor=abc');
+  });
+
+  test('a tracestate without a traceparent, or with an invalid, duplicated or upper-case one, is dropped with the new trace', async () => {
+    for (const parent of [[], ['traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331'], [`traceparent: ${valid}`, `traceparent: ${valid}`], [`traceparent: ${valid.toUpperCase()}`]]) {
+      const got = await backendHeaders(edge.url, token, [...parent, 'tracestate: dd=s:2;o:attacker', 'tracestate: ot=th:0']);
+      assert.doesNotMatch(got.traceparent ?? '', /0af7651916cd43dd8448eb211c80319c/i, `a new trace for ${JSON.stringify(parent)}`);
+      assert.equal(got.tracestate, undefined, `no tracestate upstream for ${JSON.stringify(parent)}`);
+    }
+  });
+});

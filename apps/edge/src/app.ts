@@ -7,7 +7,7 @@ import type { Minter } from '../../../libs/minting/index.js';
 import type { Keyring } from '../../../libs/keys/index.js';
 import { createRouteTable, requireScopes, scopeSet, stripPrefix } from '../../../libs/routing/index.js';
 import { createUpstreamPools, forwardHeaders, headerPolicy, remoteAddress, type Upstream, type UpstreamPools } from '../../../libs/proxy/index.js';
-import type { Logger, Metrics, RequestRecord, Tracer } from '../../../libs/observability/index.js';
+import { keepsTracestate, type Logger, type Metrics, type RequestRecord, type Tracer } from '../../../libs/observability/index.js';
 import { createControlPlane, createDataPath, createRequestLifecycle, guardBody } from '../../../libs/server/index.js';
 import { createInFlightLimit, peerAddress, type Throttle } from '../../../libs/throttle/index.js';
 import { createCertificateBinding } from '../../../libs/pop/index.js';
@@ -77,6 +77,8 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     const own: Record<string, string> = { authorization: `Bearer ${jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent };
     if (route.policy?.decisionHeader && record.policy) own[route.policy.decisionHeader.toLowerCase()] = record.policy;
     const headers = forwardHeaders(req, policy, own, record.host);
+    // a client's tracestate goes on only with the trace it belongs to, never with one started here
+    if (headers.tracestate !== undefined && !keepsTracestate(req.headers.traceparent, record.traceId)) delete headers.tracestate;
     const sent = performance.now();
     const onResponse = () => { record.upstreamMs = performance.now() - sent; };
     // a WebSocket tunnel lives no longer than the introspected exp, and holds its in-flight slot while open
