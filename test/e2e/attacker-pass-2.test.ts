@@ -4,8 +4,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Program } from '../../libs/process/index.js';
-import { getToken, startBackend, startDevAs, startEdge, startRedis, waitForLine } from '../support/topology.js';
+import { spawnProgram, type Program } from '../../libs/process/index.js';
+import { adminUrl, edgeConfig, freePort, getToken, microConfig, SCRIPTS, startBackend, startDevAs, startEdge, startRedis, tempDir, waitForLine, writeYaml } from '../support/topology.js';
 import { head, rawConnect } from '../support/raw-socket.js';
 
 /** one raw GET with this token on a fresh connection; resolves with the status line, or '' when nothing came within `ms` */
@@ -87,5 +87,65 @@ describe('trace context from a client (real AS, edge, echo backend; raw sockets)
       assert.doesNotMatch(got.traceparent ?? '', /0af7651916cd43dd8448eb211c80319c/i, `a new trace for ${JSON.stringify(parent)}`);
       assert.equal(got.tracestate, undefined, `no tracestate upstream for ${JSON.stringify(parent)}`);
     }
+  });
+});
+
+/** polls a gateway's /readyz until 200 (AS discovered, JWKS loaded) */
+async function untilReady(program: Program): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while ((await fetch(`${adminUrl(program)}/readyz`)).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`${program.name} did not become ready`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * A client that sent its FIN right behind the upgrade request (before the 101) left a tunnel that never
+ * ended: Node had emitted the socket's 'end' before the tunnel listened for it. The edge, the micro gateway
+ * and the backend each kept their sockets, and the client_id its in-flight slot, until the route's lifetime
+ * (default one hour) or the token's exp, while the client kept nothing (its socket closes on its own).
+ */
+describe('a WebSocket client that half-closes before the 101 (real AS, edge, micro, backend; raw sockets)', () => {
+  const dir = tempDir();
+  let as: Program, backend: Program, edge: Program, micro: Program;
+  let token: string;
+  const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+  before(async () => {
+    [as, backend] = await Promise.all([startDevAs(), startBackend()]);
+    const [edgePort, microPort] = await Promise.all([freePort(), freePort()]);
+    const microUrl = `http://127.0.0.1:${microPort}`;
+    const live = { name: 'orders-live', pathPrefix: '/orders/live', scopes: ['orders:read'], websocket: {} };
+    edge = await spawnProgram({
+      name: 'edge', script: SCRIPTS.edge,
+      args: ['--config', writeYaml(dir, 'edge.yaml', edgeConfig(as.url, edgePort, microUrl, {
+        fairness: { maxInFlightPerClient: 2 },
+        routes: [{ ...live, upstream: microUrl, audience: 'orders' }, { name: 'orders', pathPrefix: '/orders', upstream: microUrl, audience: 'orders', scopes: ['orders:read'] }],
+      }))],
+    });
+    micro = await spawnProgram({
+      name: 'micro', script: SCRIPTS.micro,
+      args: ['--config', writeYaml(dir, 'micro.yaml', microConfig(edge.url, microPort, backend.url, { routes: [{ ...live, methods: ['GET'] }, { name: 'orders-read', pathPrefix: '/orders', methods: ['GET'], scopes: ['orders:read'] }] }))],
+    });
+    token = await getToken(as, { scope: 'orders:read' });
+    await Promise.all([untilReady(edge), untilReady(micro)]);
+  });
+  after(async () => { await Promise.all([edge, micro, backend, as].map((p) => p?.stop())); });
+
+  test('the edge ends the tunnel (the client sees its socket close), and the client_id gets its in-flight slots back', async () => {
+    const clients = await Promise.all([0, 1].map(() => rawConnect(edge.url)));
+    for (const c of clients) {
+      c.write(head(['GET /orders/live/feed HTTP/1.1', `Host: ${new URL(edge.url).host}`, `Authorization: Bearer ${token}`, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', `Sec-WebSocket-Key: ${key}`]));
+      c.socket.end();
+    }
+    for (const c of clients) {
+      assert.ok(await c.waitFor('HTTP/1.1 101 '), 'the upgrade was authorized and switched');
+      const closed = await Promise.race([c.closed.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10_000))]);
+      assert.equal(closed, true, 'the edge ended the half-closed tunnel');
+    }
+    // both slots of this client_id are free again (the edge releases them as the sockets close: polled)
+    const deadline = Date.now() + 5000;
+    let status = await statusOf(edge.url, '/orders/1', token);
+    while (!/ 200 /.test(status) && Date.now() < deadline) status = await statusOf(edge.url, '/orders/1', token);
+    assert.match(status, /^HTTP\/1\.1 200 /);
   });
 });
