@@ -149,3 +149,39 @@ describe('a WebSocket client that half-closes before the 101 (real AS, edge, mic
     assert.match(status, /^HTTP\/1\.1 200 /);
   });
 });
+
+/**
+ * An upgrade request pipelined behind a request still being answered, in one write, killed the process:
+ * the 'upgrade' listener gave the socket a second ServerResponse while the first still held it
+ * (ERR_HTTP_SOCKET_ASSIGNED, uncaught). No token needed: a one-packet remote crash of the edge (and of a
+ * micro gateway). The upgrade now gets no answer and the connection closes after the first response.
+ */
+describe('an upgrade pipelined behind a request (real AS, edge, echo backend; raw sockets)', () => {
+  let as: Program, backend: Program, edge: Program;
+  let token: string;
+  before(async () => {
+    [as, backend] = await Promise.all([startDevAs(), startBackend()]);
+    edge = await startEdge(as.url, backend.url);
+    token = await getToken(as, { scope: 'orders:read' });
+  });
+  after(async () => { await Promise.all([edge, as, backend].map((p) => p?.stop())); });
+
+  test('the first request is answered (Connection: close), the upgrade is not, and the edge keeps serving', async () => {
+    const host = new URL(edge.url).host;
+    const upgrades = [
+      ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='],
+      ['Connection: Upgrade', 'Upgrade: h2c', 'Content-Length: 5'],
+    ];
+    for (const upgrade of upgrades) {
+      const c = await rawConnect(edge.url);
+      c.write(head(['GET /orders/first HTTP/1.1', `Host: ${host}`, `Authorization: Bearer ${token}`]) + head(['GET /orders/second HTTP/1.1', `Host: ${host}`, ...upgrade]));
+      const closed = await Promise.race([c.closed.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10_000))]);
+      assert.equal(closed, true, 'the connection was closed');
+      const text = c.received();
+      assert.deepEqual([...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]), ['200'], `one answer, the first request's (${upgrade[1]})`);
+      assert.match(text, /\r\nConnection: close\r\n/i);
+      assert.match(text, /GET \/orders\/first HTTP\/1\.1/);
+      assert.match(await statusOf(edge.url, '/orders/1', token), /^HTTP\/1\.1 200 /, 'the edge is still serving');
+    }
+  });
+});
