@@ -32,7 +32,7 @@ export const redisSchema = z.strictObject({
   cluster: z.strictObject({ nodes: z.array(z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')).min(1) }).optional(),
   caFile: z.string().optional().describe('a PEM file with the CA that signed a rediss:// server\'s certificate'),
   failClosed: z.boolean().default(false).describe('when Redis is unreachable: false → local limits per instance; true → 503'),
-  connectTimeoutMs: z.number().int().positive().default(1000),
+  connectTimeoutMs: z.number().int().positive().default(1000).describe('bounds connecting and each command: past it the command fails and the caller falls back as when Redis is down'),
 }).refine((r) => [r.url, r.sentinel, r.cluster].filter((x) => x !== undefined).length === 1, { message: 'give exactly one of url, sentinel and cluster' });
 
 export const throttleSchema = {

@@ -2,6 +2,6 @@ export { createLogger, REDACT_PATHS, type Logger } from './create-logger.js';
 export { closeLogger, createLogSink, droppedLogLines, flushLogger, LOG_SINK_DEFAULTS, type LogSink, type LogSinkOptions } from './log-sink.js';
 export { createRequestLog, type RequestRecord } from './request-log.js';
 export { createMetrics, type Metrics } from './metrics.js';
-export { continueTrace, type TraceContext } from './trace-context.js';
+export { continueTrace, keepsTracestate, type TraceContext } from './trace-context.js';
 export { createTracer, type Tracer, type SpanStart } from './create-tracer.js';
 export { createOtlpExporter, type OtlpExporter, type OtlpSpan } from './otlp-exporter.js';

@@ -24,7 +24,8 @@ export interface TraceContext {
 /**
  * W3C Trace Context: continue the caller's trace when its `traceparent` is
  * valid (a new parent-id for this hop), start a new one otherwise.
- * `tracestate` travels on untouched with the other headers.
+ * `tracestate` travels on untouched with the other headers, only with a
+ * continued trace (see keepsTracestate).
  */
 export function continueTrace(header: string | string[] | undefined): TraceContext {
   const m = typeof header === 'string' ? TRACEPARENT.exec(header) : null;
@@ -34,4 +35,15 @@ export function continueTrace(header: string | string[] | undefined): TraceConte
   }
   const traceId = randomHex(16);
   return { traceId, traceparent: `00-${traceId}-${span}-00` };
+}
+
+/**
+ * Whether the caller's `tracestate` may travel on: only with the trace it
+ * belongs to. A trace started here (no `traceparent`, or an invalid one) drops
+ * it (W3C Trace Context: a `tracestate` without a valid `traceparent` is
+ * invalid and discarded), so a client cannot attach vendor state, such as a
+ * sampling priority, to a trace the gateway started.
+ */
+export function keepsTracestate(traceparent: string | string[] | undefined, traceId: string): boolean {
+  return typeof traceparent === 'string' && traceparent.length === 55 && traceparent.slice(3, 35) === traceId;
 }

@@ -82,6 +82,16 @@ export function startServer(handler: RequestHandler, options: ServerOptions, log
   // (then the connection closes), or answered 101 and tunnelled (libs/websocket)
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => { socket.destroy(); });
+    // an upgrade pipelined behind a request still being answered: the socket is that response's (a second one
+    // threw ERR_HTTP_SOCKET_ASSIGNED, uncaught: the process died). No client pipelines an upgrade; it gets no
+    // answer, and the connection closes once the first response is sent (RFC 9112 §9.3.2: the client retries)
+    const busy = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (busy) {
+      logger.info({ code: 'bad_request', reason: 'upgrade_pipelined' }, 'request refused');
+      if (!busy.headersSent) busy.shouldKeepAlive = false;
+      busy.once('finish', () => socket.destroySoon());
+      return;
+    }
     if (wantsWebSocket(req)) markUpgrade(req, head);
     // another protocol (h2c …): the Upgrade is ignored (RFC 9110 §7.8) and the request served on this connection, which
     // then closes; Node has stopped parsing it, so a body cannot be read

@@ -41,13 +41,17 @@ export function describeRedisTarget(target: RedisTarget): string {
  * One ioredis client for any topology, set up for a gateway's hot path: no
  * offline queue and no retries per command (a command fails at once while
  * disconnected, and the caller applies its fallback), reconnection in the
- * background, auto-pipelining (commands issued in one tick share one write).
+ * background, auto-pipelining (commands issued in one tick share one write),
+ * and each command bounded by `connectTimeoutMs` (a stalled Redis fails like a lost one).
  * Meant to be shared by throttling, the shared cache and the revocation channel.
  */
 export function createRedisConnection(target: RedisTarget): RedisConnection {
   const ca = target.caFile ? readFileSync(target.caFile) : undefined;
   const common: RedisOptions = {
     connectTimeout: target.connectTimeoutMs,
+    // a Redis that stops answering on an open connection (paused, overloaded, a link that drops packets) stays
+    // `ready`: without a bound every command would wait forever, and the requests behind it with it
+    commandTimeout: target.connectTimeoutMs,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     enableAutoPipelining: true,

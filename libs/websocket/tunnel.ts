@@ -103,6 +103,9 @@ export function startTunnel(options: TunnelOptions): Tunnel {
     });
   }
   if (options.upstreamHead.length > 0) relay(upstream, client, toClient, false)(options.upstreamHead);
+  // a FIN that came before the tunnel (right behind the upgrade request, or the 101) had its 'end' emitted already:
+  // without this the tunnel stayed half-open, holding its sockets and in-flight slot until its lifetime ran out
+  for (const [from, to] of [[client, upstream], [upstream, client]] as const) if (from.readableEnded && !closing) { to.end(); from.end(); }
   client.resume();
   upstream.resume();
   return tunnel;

@@ -6,7 +6,7 @@ import type { Minter } from '../../../libs/minting/index.js';
 import type { Keyring } from '../../../libs/keys/index.js';
 import { createRouteTable } from '../../../libs/routing/index.js';
 import { createUpstreamPools, forwardHeaders, headerPolicy, remoteAddress, type Upstream, type UpstreamPools } from '../../../libs/proxy/index.js';
-import type { Logger, Metrics, Tracer } from '../../../libs/observability/index.js';
+import { keepsTracestate, type Logger, type Metrics, type Tracer } from '../../../libs/observability/index.js';
 import { claimSteps, createControlPlane, createDataPath, createForwarder, createRequestLifecycle, type Step, type StepContext } from '../../../libs/server/index.js';
 import { createInFlightLimit, peerAddress, type Throttle } from '../../../libs/throttle/index.js';
 import { createCertificateBinding } from '../../../libs/pop/index.js';
@@ -114,7 +114,10 @@ export function createEdgeApp(deps: EdgeDeps): { app: Hono; handle(req: Incoming
     if (res.destroyed) return; // the client left while the JWT was signed
     const own: Record<string, string> = { authorization: `Bearer ${ctx.jwt}`, 'x-request-id': record.requestId, traceparent: record.traceparent };
     if (route.policy?.decisionHeader && record.policy) own[route.policy.decisionHeader.toLowerCase()] = record.policy;
-    forwardRequest(ctx, { upstream: route.upstream, headers: forwardHeaders(req, policy, own, record.host), responseHeaders: { 'x-request-id': record.requestId }, tokenExp: ctx.facts.result.exp });
+    const headers = forwardHeaders(req, policy, own, record.host);
+    // a client's tracestate goes on only with the trace it belongs to, never with one started here
+    if (headers.tracestate !== undefined && !keepsTracestate(req.headers.traceparent, record.traceId)) delete headers.tracestate;
+    forwardRequest(ctx, { upstream: route.upstream, headers, responseHeaders: { 'x-request-id': record.requestId }, tokenExp: ctx.facts.result.exp });
   };
 
   /**
