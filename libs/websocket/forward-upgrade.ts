@@ -63,7 +63,7 @@ export function forwardUpgrade(req: IncomingMessage, res: ServerResponse, forwar
       const byToken = typeof forward.tokenExp === 'number' ? forward.tokenExp * 1000 : Number.POSITIVE_INFINITY;
       startTunnel({
         client, upstream: socket, upstreamHead: head, maxMessageBytes: forward.websocket.maxMessageBytes,
-        closeAt: Math.min(byLifetime, byToken),
+        closeAt: Math.min(byLifetime, byToken), idleMs: forward.websocket.idleTimeoutSeconds * 1000,
         closeReason: byToken < byLifetime ? 'the access token expired' : 'the connection reached its maximum lifetime',
         onEnd: forward.onEnd,
       });

@@ -14,7 +14,9 @@ export interface TunnelOptions {
   closeAt: number;
   /** the reason sent in that close frame */
   closeReason: string;
-  /** once, when the tunnel ends: `closed` (either side), `lifetime`, `message_too_big`, `protocol_error`, `shutdown` */
+  /** no byte either way for this long: the tunnel is closed with 1001 */
+  idleMs: number;
+  /** once, when the tunnel ends: `closed` (either side), `lifetime`, `idle`, `message_too_big`, `protocol_error`, `shutdown` */
   onEnd?(how: string): void;
 }
 
@@ -72,6 +74,8 @@ export function startTunnel(options: TunnelOptions): Tunnel {
   const tunnel: Tunnel = { close: (code, reason, how) => closeTunnel(code, reason, how) };
   open.add(tunnel);
   const timer = setTimeout(() => tunnel.close(1008, options.closeReason, 'lifetime'), Math.min(MAX_DELAY, Math.max(0, options.closeAt - Date.now())));
+  // every relayed byte is read from one socket and written to the other: the client's socket sees all of the tunnel's traffic
+  client.setTimeout(Math.min(MAX_DELAY, options.idleMs), () => tunnel.close(1001, 'the connection was idle for too long', 'idle'));
 
   const refuse = (v: FrameViolation, fromClient: boolean) => {
     const how = v.code === 1009 ? 'message_too_big' : 'protocol_error';

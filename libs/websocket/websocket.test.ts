@@ -61,7 +61,7 @@ test('checkUpgrade: a route without websocket, a bad handshake, a body or early 
     markUpgrade(r, head);
     return r;
   };
-  const ws = { enabled: true, maxLifetimeSeconds: 60, maxMessageBytes: 1024 };
+  const ws = { enabled: true, maxLifetimeSeconds: 60, idleTimeoutSeconds: 300, maxMessageBytes: 1024 };
   assert.doesNotThrow(() => checkUpgrade(req({}), ws));
   assert.throws(() => checkUpgrade(req({}), undefined), { code: 'websocket_not_enabled', status: 400 });
   assert.throws(() => checkUpgrade(req({}), { ...ws, enabled: false }), { code: 'websocket_not_enabled' });

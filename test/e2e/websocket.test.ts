@@ -48,6 +48,7 @@ describe('WebSocket through the edge and a micro gateway (real processes, raw so
         routes: [
           { ...live, ...up },
           { ...brief, ...up, websocket: { maxLifetimeSeconds: 1 } },
+          { name: 'orders-idle', pathPrefix: '/orders/idle', ...up, scopes: ['orders:read'], websocket: { idleTimeoutSeconds: 1 } },
           { name: 'orders', pathPrefix: '/orders', ...up, scopes: ['orders:read'] },
         ],
       }))],
@@ -55,7 +56,7 @@ describe('WebSocket through the edge and a micro gateway (real processes, raw so
     micro = await spawnProgram({
       name: 'micro', script: SCRIPTS.micro,
       args: ['--config', writeYaml(dir, 'micro.yaml', microConfig(edge.url, microPort, backend.url, {
-        routes: [{ name: 'orders-live-admin', pathPrefix: '/orders/live/admin', methods: ['GET'], scopes: ['orders:write'], websocket: {} }, { ...live, methods: ['GET'] }, { ...brief, methods: ['GET'], websocket: {} }, { name: 'orders-read', pathPrefix: '/orders', methods: ['GET'], scopes: ['orders:read'] }],
+        routes: [{ name: 'orders-live-admin', pathPrefix: '/orders/live/admin', methods: ['GET'], scopes: ['orders:write'], websocket: {} }, { ...live, methods: ['GET'] }, { ...brief, methods: ['GET'], websocket: {} }, { name: 'orders-idle', pathPrefix: '/orders/idle', methods: ['GET'], scopes: ['orders:read'], websocket: {} }, { name: 'orders-read', pathPrefix: '/orders', methods: ['GET'], scopes: ['orders:read'] }],
       }))],
     });
     token = await getToken(as, { scope: 'orders:read' });
@@ -189,6 +190,17 @@ describe('WebSocket through the edge and a micro gateway (real processes, raw so
     // the tunnel lived at least its 1 s lifetime after the 101; the metric stopped at the 101
     const observed = await metric(edge, 'phantom_request_duration_seconds_sum', { route: 'orders-brief' });
     assert.ok(observed * 1000 <= line.duration_ms - 900, `metric ${observed * 1000} ms, log line ${line.duration_ms} ms`);
+  });
+
+  test('a tunnel with no traffic for the route\'s idle timeout is closed with 1001 (after serving a message)', async () => {
+    const ws = await wsConnect(edge.url, '/orders/idle/feed', { Authorization: `Bearer ${token}` });
+    assert.equal(ws.status, 101);
+    ws.send(OPCODE.text, 'one message');
+    assert.ok(await ws.waitForFrame((f) => f.opcode === OPCODE.text));
+    assert.deepEqual(await closedWith(ws), { code: 1001, reason: 'the connection was idle for too long' });
+    const line = JSON.parse(await waitForLine(edge, '"route":"orders-idle"')) as { status: number; reason: string };
+    assert.equal(line.status, 101);
+    assert.equal(line.reason, 'websocket_idle');
   });
 
   test('a tunnel does not outlive its token: closed with 1008 when the introspected exp passes', async () => {
