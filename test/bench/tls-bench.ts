@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { hasWrk, runWrk, type LoadResult } from './lib/wrk.js';
 import { runHandshakeLoad, type HandshakeResult } from './lib/tls-handshake-load.js';
-import { hasNginx, startTlsTopology } from './lib/tls-topology.js';
+import { cpuMsOf, hasNginx, startTlsTopology } from './lib/tls-topology.js';
 import { getToken } from '../support/topology.js';
 import { sendTls } from '../support/https.js';
 
@@ -56,7 +56,12 @@ function commitId(): string {
   } catch { return 'unknown'; }
 }
 
-interface Scenario { name: string; family: 'keep-alive' | 'new-handshake' | 'mtls-chain'; description: string; accessLog: string; run(seconds: number): Promise<LoadResult | HandshakeResult> }
+interface Scenario {
+  name: string; family: 'keep-alive' | 'new-handshake' | 'mtls-chain'; description: string; accessLog: string;
+  /** the processes that do this scenario's proxy work (not the backend, not the client) */
+  pids(): number[];
+  run(seconds: number): Promise<LoadResult | HandshakeResult>;
+}
 interface Target { name: string; figure: string; met: boolean | null; note?: string }
 
 const topo = await startTlsTopology({ nginx: nginxWanted && !nginxNote });
@@ -67,21 +72,35 @@ try {
   const wrk = (url: string) => (s: number) => runWrk(`${url}/orders/1`, { connections: S.connections, seconds: s, headers });
   const fresh = (url: string) => (s: number) => runHandshakeLoad(`${url}/orders/1`, { connections: S.handshakeConnections, seconds: s, ca: topo.ca, headers });
   const ng = topo.nginx;
+  const pid = (p: { child: { pid?: number | undefined } }) => p.child.pid!;
+  const edgePids = () => [pid(topo.edge)]; const pipePids = () => [pid(topo.pipe)]; const chainPids = () => [pid(topo.edgeChain), pid(topo.micro)];
+  const nginxPids = () => ng?.workers() ?? [];
   const scenarios: Scenario[] = [
-    { name: 'edge-tls-hop', family: 'keep-alive', description: 'the edge on HTTPS straight to the backend (bearer, cache hit, scope, cached JWT, forward)', accessLog: 'on (file)', run: wrk(topo.edge.url) },
-    { name: 'pipe-tls-hop', family: 'keep-alive', description: 'one node:https keep-alive pipe proxy, same certificate', accessLog: 'none', run: wrk(topo.pipe.url) },
-    ...(ng ? [{ name: 'nginx-tls-hop', family: 'keep-alive' as const, description: 'nginx terminating TLS, same certificate, keep-alive upstream', accessLog: 'on (file)', run: wrk(ng.hopUrl) }] : []),
-    { name: 'edge-tls-new', family: 'new-handshake', description: 'edge-tls-hop with a new TLS connection (full handshake) per request', accessLog: 'on (file)', run: fresh(topo.edge.url) },
-    { name: 'pipe-tls-new', family: 'new-handshake', description: 'pipe-tls-hop with a new TLS connection (full handshake) per request', accessLog: 'none', run: fresh(topo.pipe.url) },
-    ...(ng ? [{ name: 'nginx-tls-new', family: 'new-handshake' as const, description: 'nginx-tls-hop with a new TLS connection (full handshake) per request', accessLog: 'on (file)', run: fresh(ng.hopUrl) }] : []),
-    { name: 'edge-mtls-chain', family: 'mtls-chain', description: 'client → edge (HTTPS) → micro (mTLS, client certificate required and allow-listed) → backend', accessLog: 'on (file), both hops', run: wrk(topo.edgeChain.url) },
-    ...(ng ? [{ name: 'nginx-mtls-chain', family: 'mtls-chain' as const, description: 'the same chain in nginx (proxy_ssl_certificate, ssl_verify_client on)', accessLog: 'on (file)', run: wrk(ng.chainUrl) }] : []),
+    { name: 'edge-tls-hop', family: 'keep-alive', description: 'the edge on HTTPS straight to the backend (bearer, cache hit, scope, cached JWT, forward)', accessLog: 'on (file)', pids: edgePids, run: wrk(topo.edge.url) },
+    { name: 'pipe-tls-hop', family: 'keep-alive', description: 'one node:https keep-alive pipe proxy, same certificate', accessLog: 'none', pids: pipePids, run: wrk(topo.pipe.url) },
+    ...(ng ? [{ name: 'nginx-tls-hop', family: 'keep-alive' as const, description: 'nginx terminating TLS, same certificate, keep-alive upstream', accessLog: 'on (file)', pids: nginxPids, run: wrk(ng.hopUrl) }] : []),
+    { name: 'edge-tls-new', family: 'new-handshake', description: 'edge-tls-hop with a new TLS connection (full handshake) per request', accessLog: 'on (file)', pids: edgePids, run: fresh(topo.edge.url) },
+    { name: 'pipe-tls-new', family: 'new-handshake', description: 'pipe-tls-hop with a new TLS connection (full handshake) per request', accessLog: 'none', pids: pipePids, run: fresh(topo.pipe.url) },
+    ...(ng ? [{ name: 'nginx-tls-new', family: 'new-handshake' as const, description: 'nginx-tls-hop with a new TLS connection (full handshake) per request', accessLog: 'on (file)', pids: nginxPids, run: fresh(ng.hopUrl) }] : []),
+    { name: 'edge-mtls-chain', family: 'mtls-chain', description: 'client → edge (HTTPS) → micro (mTLS, client certificate required and allow-listed) → backend', accessLog: 'on (file), both hops', pids: chainPids, run: wrk(topo.edgeChain.url) },
+    ...(ng ? [{ name: 'nginx-mtls-chain', family: 'mtls-chain' as const, description: 'the same chain in nginx (proxy_ssl_certificate, ssl_verify_client on)', accessLog: 'on (file)', pids: nginxPids, run: wrk(ng.chainUrl) }] : []),
   ];
+  // the CPU time the proxy processes spent per request, over every timed run (a figure a busy machine skews less than req/s)
+  const cpu = new Map<string, { ms: number; requests: number }>(scenarios.map((s) => [s.name, { ms: 0, requests: 0 }]));
+  for (const s of scenarios) {
+    const run = s.run;
+    s.run = async (seconds) => {
+      const before = cpuMsOf(s.pids());
+      const r = await run(seconds);
+      const c = cpu.get(s.name)!; c.ms += cpuMsOf(s.pids()) - before; c.requests += r.requests;
+      return r;
+    };
+  }
   const byName = new Map(scenarios.map((s) => [s.name, s]));
 
   // one request through each keep-alive target first: the edges' introspection caches, the micro's JWKS
   for (const url of [topo.edge.url, topo.pipe.url, topo.edgeChain.url, ...(ng ? [ng.hopUrl, ng.chainUrl] : [])]) {
-    const r = await sendTls(`${url}/orders/1`, { ca: topo.ca }, { headers });
+    const r = await sendTls(`${url}/orders/1`, { ca: topo.ca, servername: 'bench.example.test' }, { headers });
     if (r.status !== 200) throw new Error(`${url}/orders/1 answered ${r.status}: ${r.text}`);
   }
   if (S.warmup > 0) { log(`warm-up: ${S.warmup}s per scenario`); for (const s of scenarios) await s.run(S.warmup); }
@@ -119,8 +138,10 @@ try {
     const hs = all.filter((r): r is HandshakeResult => 'resumed' in r);
     return {
       name: s.name, family: s.family, description: s.description, accessLog: s.accessLog, rounds: rs.length, requests, seconds: secs, rps: requests / secs,
+      cpuUsPerRequest: Math.round((cpu.get(s.name)!.ms * 1000) / Math.max(1, cpu.get(s.name)!.requests)),
       p50ms: median(rs.map((r) => r.p50ms)), p99ms: median(rs.map((r) => r.p99ms)),
       // over every timed run, rounds and pairs
+      requestsAllRuns: all.reduce((n, r) => n + r.requests, 0),
       errors: all.reduce((n, r) => n + r.errors, 0), non2xx: all.reduce((n, r) => n + r.non2xx, 0),
       ...(hs.length ? { connections: hs.reduce((n, r) => n + r.requests, 0), resumed: hs.reduce((n, r) => n + r.resumed, 0), protocol: hs[hs.length - 1]!.protocol } : {}),
     };
@@ -130,18 +151,19 @@ try {
   const pairOf = (a: string, b: string) => pairs.find((p) => p.name === a && p.reference === b);
   const shown = (a: string, b: string) => { const p = pairOf(a, b); return p ? `${p.median.toFixed(2)}× (median of ${p.ratios.length} pairs: ${p.ratios.map((r) => r.toFixed(2)).join(' ')})` : `not measured${nginxNote ? ` (${nginxNote})` : ''}`; };
   const rate = (name: string) => { const r = result.get(name); return r ? `${r.rps.toFixed(0)}/s` : 'not measured'; };
+  const cpuUs = (name: string) => { const r = result.get(name); return r ? `${r.cpuUsPerRequest} µs` : 'not measured'; };
   const hopPair = pairOf('edge-tls-hop', 'pipe-tls-hop')!;
   const newConnections = results.reduce((n, r) => n + (r.connections ?? 0), 0);
   const resumed = results.reduce((n, r) => n + (r.resumed ?? 0), 0);
   const targets: Target[] = [
-    { name: 'TLS edge hop (defaults, access log on) ≥ 0.85× the node:https pipe hop', figure: `${shown('edge-tls-hop', 'pipe-tls-hop')}, target ≥ 0.85`, met: hopPair.median >= 0.85 },
-    { name: 'TLS edge hop vs nginx TLS hop (reported)', figure: shown('edge-tls-hop', 'nginx-tls-hop'), met: null },
+    { name: 'TLS edge hop (defaults, access log on) ≥ 0.85× the node:https pipe hop', figure: `${shown('edge-tls-hop', 'pipe-tls-hop')}, target ≥ 0.85; proxy CPU per request: edge ${cpuUs('edge-tls-hop')}, pipe ${cpuUs('pipe-tls-hop')}`, met: hopPair.median >= 0.85 },
+    { name: 'TLS edge hop vs nginx TLS hop (reported)', figure: `${shown('edge-tls-hop', 'nginx-tls-hop')}; proxy CPU per request: nginx ${cpuUs('nginx-tls-hop')}`, met: null },
     {
       name: 'new-handshake rate: edge vs node:https pipe vs nginx (reported)',
-      figure: `edge ${rate('edge-tls-new')}, pipe ${rate('pipe-tls-new')}, nginx ${rate('nginx-tls-new')} (rounds); paired edge/pipe ${shown('edge-tls-new', 'pipe-tls-new')}; edge/nginx ${shown('edge-tls-new', 'nginx-tls-new')}`,
+      figure: `edge ${rate('edge-tls-new')}, pipe ${rate('pipe-tls-new')}, nginx ${rate('nginx-tls-new')} (rounds); paired edge/pipe ${shown('edge-tls-new', 'pipe-tls-new')}; edge/nginx ${shown('edge-tls-new', 'nginx-tls-new')}; proxy CPU per new connection: edge ${cpuUs('edge-tls-new')}, pipe ${cpuUs('pipe-tls-new')}, nginx ${cpuUs('nginx-tls-new')}`,
       met: null,
     },
-    { name: 'mTLS chain: edge → micro vs the same chain in nginx (reported)', figure: shown('edge-mtls-chain', 'nginx-mtls-chain'), met: null },
+    { name: 'mTLS chain: edge → micro vs the same chain in nginx (reported)', figure: `${shown('edge-mtls-chain', 'nginx-mtls-chain')}; proxy CPU per request: edge + micro ${cpuUs('edge-mtls-chain')}, nginx ${cpuUs('nginx-mtls-chain')}`, met: null },
     { name: 'every new-handshake connection was a full handshake (no resumption)', figure: `${resumed} resumed of ${newConnections} connections`, met: resumed === 0 && newConnections > 0 },
   ];
   const report = {
@@ -156,6 +178,7 @@ try {
       'gateways: shipped defaults (access log on, level info), each logging to a file; nginx: its default access_log (combined, to a file); the node:https pipe logs nothing',
       'nginx runs 2 worker processes (the machine has 2 cores); the Node programs one process each',
       'the new-handshake client is a Node closed loop verifying the server certificate; its own handshake work shares the machine with the server measured',
+      'CPU µs/req: user + system CPU of the proxy processes (edge; pipe; edge + micro for the chain; the nginx workers) per request over every timed run, from /proc (10 ms ticks); the backend and the clients are not counted',
       'ratios are medians of the paired phase (each edge scenario next to its reference, alternating order); absolute figures drift on a shared machine',
       ...(smoke ? ['smoke run: 1 s per run, one round, one pair — not a measurement'] : []),
     ],
@@ -164,10 +187,10 @@ try {
   const file = join(values.out, 'tls-latest.json');
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   const pad = (s: string, n: number) => s.padEnd(n); const lpad = (s: string, n: number) => s.padStart(n);
-  const head = `${pad('scenario', 18)}${lpad('req/s', 9)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('errors', 8)}${lpad('paired', 26)}  access log`;
+  const head = `${pad('scenario', 18)}${lpad('req/s', 9)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('errors', 8)}${lpad('CPU µs/req', 12)}${lpad('paired', 26)}  access log`;
   const rows = results.map((r) => {
     const p = pairs.find((x) => x.name === r.name);
-    return `${pad(r.name, 18)}${lpad(r.rps.toFixed(0), 9)}${lpad(r.p50ms.toFixed(2), 9)}${lpad(r.p99ms.toFixed(2), 9)}${lpad(String(r.errors + r.non2xx), 8)}${lpad(p ? `${p.median.toFixed(2)}× ${p.reference}` : '', 26)}  ${r.accessLog}`;
+    return `${pad(r.name, 18)}${lpad(r.rps.toFixed(0), 9)}${lpad(r.p50ms.toFixed(2), 9)}${lpad(r.p99ms.toFixed(2), 9)}${lpad(String(r.errors + r.non2xx), 8)}${lpad(String(r.cpuUsPerRequest), 12)}${lpad(p ? `${p.median.toFixed(2)}× ${p.reference}` : '', 26)}  ${r.accessLog}`;
   });
   const more = pairs.filter((p, i) => pairs.findIndex((x) => x.name === p.name) !== i).map((p) => `  ${p.name} / ${p.reference}: ${p.median.toFixed(2)}×`);
   process.stdout.write([

@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,7 @@ import { edgeConfig, freePort, microConfig, startDevAs, tempDir, writeYaml, SCRI
 const server = (name: string) => fileURLToPath(new URL(`../servers/${name}.js`, import.meta.url));
 const EDGE_ID = 'spiffe://phantom.bench/edge';
 
-export interface TlsNginx { hopUrl: string; chainUrl: string; stop(): Promise<void> }
+export interface TlsNginx { hopUrl: string; chainUrl: string; stop(): Promise<void>; /** the worker processes (they do the work) */ workers(): number[] }
 export interface TlsTopology {
   /** the CA every client verifies against */
   ca: string;
@@ -32,6 +32,19 @@ export interface TlsTopology {
   /** the gateways' log files */
   logs: string;
   stop(): Promise<void>;
+}
+
+/** user + system CPU milliseconds of processes so far, from /proc (clock ticks of 10 ms) */
+export function cpuMsOf(pids: readonly number[]): number {
+  let ms = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ms += (Number(f[11]) + Number(f[12])) * 10;
+    } catch { /* gone */ }
+  }
+  return ms;
 }
 
 export function hasNginx(): boolean {
@@ -86,6 +99,7 @@ http {
   await Promise.all([waitForPort(hop), waitForPort(chain), waitForPort(inner)]);
   return {
     hopUrl: `https://127.0.0.1:${hop}`, chainUrl: `https://127.0.0.1:${chain}`,
+    workers: () => { try { return readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number); } catch { return []; } },
     stop: () => new Promise<void>((resolve) => { if (child.exitCode !== null) { resolve(); return; } child.once('exit', () => resolve()); child.kill('SIGTERM'); }),
   };
 }
