@@ -20,7 +20,7 @@ test('npm run bench:tls --smoke reports every TLS scenario (keep-alive hop, full
   const stdout = execFileSync(process.execPath, [fileURLToPath(new URL('./tls-bench.js', import.meta.url)), '--smoke', '--out', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const report = JSON.parse(readFileSync(join(out, 'tls-latest.json'), 'utf8')) as {
     commit: string; notes: string[];
-    scenarios: { name: string; family: string; cpuUsPerRequest: number; requestsAllRuns: number; accessLog: string; rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number; connections?: number; resumed?: number; protocol?: string }[];
+    scenarios: { name: string; family: string; cpuUsPerRequest: number; cpuUsPerRequestByProcess?: Record<string, number>; requestsAllRuns: number; accessLog: string; rps: number; p50ms: number; p99ms: number; errors: number; non2xx: number; connections?: number; resumed?: number; protocol?: string }[];
     pairs: { name: string; reference: string; ratios: number[]; median: number; target?: number }[];
     targets: { name: string; figure: string; met: boolean | null }[];
   };
@@ -36,6 +36,8 @@ test('npm run bench:tls --smoke reports every TLS scenario (keep-alive hop, full
     assert.ok(Number.isInteger(s.cpuUsPerRequest) && s.cpuUsPerRequest >= 0, `${s.name} CPU µs per request`);
     assert.equal(s.accessLog, s.name.startsWith('pipe') ? 'none' : s.name === 'edge-mtls-chain' ? 'on (file), both hops' : 'on (file)', s.name);
   }
+  // the chain's CPU is also split between its two gateways
+  assert.deepEqual(Object.keys(report.scenarios.find((s) => s.name === 'edge-mtls-chain')?.cpuUsPerRequestByProcess ?? {}), ['edge', 'micro']);
   // the new-handshake scenarios: every connection a full TLS handshake, none resumed
   const fresh = report.scenarios.filter((s) => s.family === 'new-handshake');
   assert.deepEqual(fresh.map((s) => s.name), withNginx(['edge-tls-new', 'pipe-tls-new', 'nginx-tls-new']));

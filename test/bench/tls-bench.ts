@@ -60,6 +60,8 @@ interface Scenario {
   name: string; family: 'keep-alive' | 'new-handshake' | 'mtls-chain'; description: string; accessLog: string;
   /** the processes that do this scenario's proxy work (not the backend, not the client) */
   pids(): number[];
+  /** names for pids(), when the CPU figure is also split per process */
+  split?: string[];
   run(seconds: number): Promise<LoadResult | HandshakeResult>;
 }
 interface Target { name: string; figure: string; met: boolean | null; note?: string }
@@ -82,17 +84,19 @@ try {
     { name: 'edge-tls-new', family: 'new-handshake', description: 'edge-tls-hop with a new TLS connection (full handshake) per request', accessLog: 'on (file)', pids: edgePids, run: fresh(topo.edge.url) },
     { name: 'pipe-tls-new', family: 'new-handshake', description: 'pipe-tls-hop with a new TLS connection (full handshake) per request', accessLog: 'none', pids: pipePids, run: fresh(topo.pipe.url) },
     ...(ng ? [{ name: 'nginx-tls-new', family: 'new-handshake' as const, description: 'nginx-tls-hop with a new TLS connection (full handshake) per request', accessLog: 'on (file)', pids: nginxPids, run: fresh(ng.hopUrl) }] : []),
-    { name: 'edge-mtls-chain', family: 'mtls-chain', description: 'client → edge (HTTPS) → micro (mTLS, client certificate required and allow-listed) → backend', accessLog: 'on (file), both hops', pids: chainPids, run: wrk(topo.edgeChain.url) },
+    { name: 'edge-mtls-chain', family: 'mtls-chain', description: 'client → edge (HTTPS) → micro (mTLS, client certificate required and allow-listed) → backend', accessLog: 'on (file), both hops', pids: chainPids, split: ['edge', 'micro'], run: wrk(topo.edgeChain.url) },
     ...(ng ? [{ name: 'nginx-mtls-chain', family: 'mtls-chain' as const, description: 'the same chain in nginx (proxy_ssl_certificate, ssl_verify_client on)', accessLog: 'on (file)', pids: nginxPids, run: wrk(ng.chainUrl) }] : []),
   ];
   // the CPU time the proxy processes spent per request, over every timed run (a figure a busy machine skews less than req/s)
-  const cpu = new Map<string, { ms: number; requests: number }>(scenarios.map((s) => [s.name, { ms: 0, requests: 0 }]));
+  const cpu = new Map<string, { ms: number; requests: number; parts: number[] }>(scenarios.map((s) => [s.name, { ms: 0, requests: 0, parts: [] }]));
   for (const s of scenarios) {
     const run = s.run;
     s.run = async (seconds) => {
-      const before = cpuMsOf(s.pids());
+      const pids = s.pids();
+      const before = pids.map((p) => cpuMsOf([p]));
       const r = await run(seconds);
-      const c = cpu.get(s.name)!; c.ms += cpuMsOf(s.pids()) - before; c.requests += r.requests;
+      const c = cpu.get(s.name)!; c.requests += r.requests;
+      pids.forEach((p, i) => { const d = cpuMsOf([p]) - before[i]!; c.ms += d; c.parts[i] = (c.parts[i] ?? 0) + d; });
       return r;
     };
   }
@@ -139,6 +143,7 @@ try {
     return {
       name: s.name, family: s.family, description: s.description, accessLog: s.accessLog, rounds: rs.length, requests, seconds: secs, rps: requests / secs,
       cpuUsPerRequest: Math.round((cpu.get(s.name)!.ms * 1000) / Math.max(1, cpu.get(s.name)!.requests)),
+      ...(s.split ? { cpuUsPerRequestByProcess: Object.fromEntries(s.split.map((n, i) => [n, Math.round(((cpu.get(s.name)!.parts[i] ?? 0) * 1000) / Math.max(1, cpu.get(s.name)!.requests))])) } : {}),
       p50ms: median(rs.map((r) => r.p50ms)), p99ms: median(rs.map((r) => r.p99ms)),
       // over every timed run, rounds and pairs
       requestsAllRuns: all.reduce((n, r) => n + r.requests, 0),
@@ -163,7 +168,7 @@ try {
       figure: `edge ${rate('edge-tls-new')}, pipe ${rate('pipe-tls-new')}, nginx ${rate('nginx-tls-new')} (rounds); paired edge/pipe ${shown('edge-tls-new', 'pipe-tls-new')}; edge/nginx ${shown('edge-tls-new', 'nginx-tls-new')}; proxy CPU per new connection: edge ${cpuUs('edge-tls-new')}, pipe ${cpuUs('pipe-tls-new')}, nginx ${cpuUs('nginx-tls-new')}`,
       met: null,
     },
-    { name: 'mTLS chain: edge → micro vs the same chain in nginx (reported)', figure: `${shown('edge-mtls-chain', 'nginx-mtls-chain')}; proxy CPU per request: edge + micro ${cpuUs('edge-mtls-chain')}, nginx ${cpuUs('nginx-mtls-chain')}`, met: null },
+    { name: 'mTLS chain: edge → micro vs the same chain in nginx (reported)', figure: `${shown('edge-mtls-chain', 'nginx-mtls-chain')}; proxy CPU per request: edge + micro ${cpuUs('edge-mtls-chain')} (${Object.entries(result.get('edge-mtls-chain')?.cpuUsPerRequestByProcess ?? {}).map(([n, us]) => `${n} ${us} µs`).join(', ')}), nginx ${cpuUs('nginx-mtls-chain')}`, met: null },
     { name: 'every new-handshake connection was a full handshake (no resumption)', figure: `${resumed} resumed of ${newConnections} connections`, met: resumed === 0 && newConnections > 0 },
   ];
   const report = {
