@@ -9,9 +9,9 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { stopper, type Program } from '../../../libs/process/index.js';
 
-export async function spawnLogged(options: { name: string; script: string; args: readonly string[]; logFile: string; timeoutMs?: number }): Promise<Program> {
+export async function spawnLogged(options: { name: string; script: string; args: readonly string[]; logFile: string; timeoutMs?: number; env?: Readonly<Record<string, string>> }): Promise<Program> {
   const fd = openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, [options.script, ...options.args], { stdio: ['ignore', fd, 'pipe'] });
+  const child = spawn(process.execPath, [options.script, ...options.args], { stdio: ['ignore', fd, 'pipe'], ...(options.env ? { env: { ...process.env, ...options.env } } : {}) });
   closeSync(fd);
   const lines: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
