@@ -11,7 +11,7 @@
  *   npm run bench -- [--seconds 5] [--connections 50] [--rounds 3] [--pairs 12] [--pair-seconds 2] [--smoke] [--no-nginx]
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { hasWrk, runWrk, type LoadResult } from './lib/wrk.js';
 import { runNodeLoad } from './lib/node-load.js';
 import { memoryOf, startBenchTopology } from './lib/bench-topology.js';
+import { commitId, cpuMsOf } from './lib/bench-host.js';
 import { chart, table, type BenchReport, type ScenarioResult, type Target } from './lib/report.js';
 import { asStats, getToken, metric, mintedJwt } from '../support/topology.js';
 import type { Program } from '../../libs/process/index.js';
@@ -59,22 +60,6 @@ const ACCESS_LOG: Record<string, string> = {
   'edge-hop': 'on (file)', 'micro-hop': 'on (file)', 'gateway-warm': 'on (file)', 'gateway-many': 'on (file)', 'gateway-cold': 'on (file)',
   'gateway-warm-nolog': 'off', 'nginx-hop': 'on (file)', 'nginx-chain': 'on (file)', 'pipe-hop': 'none', 'node-chain': 'none', direct: 'none', 'as-introspect': 'n/a',
 };
-/** user + system CPU milliseconds of a process so far, from /proc (clock ticks of 10 ms) */
-function cpuMsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch { return 0; }
-}
-function commitId(): string {
-  try {
-    const cwd = fileURLToPath(new URL('../../..', import.meta.url));
-    const id = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${id}+uncommitted` : id;
-  } catch { return 'unknown'; }
-}
 
 const topo = await startBenchTopology({ nginx: !values['no-nginx'] });
 try {
@@ -168,10 +153,10 @@ try {
   }
   await account('gateway-many', manyTokens, 2);
   const coldProcesses = { edge: topo.edge, micro: topo.micro, as: topo.as, backend: topo.backend } as const;
-  const cpuBefore = Object.fromEntries(Object.entries(coldProcesses).map(([n, p]) => [n, cpuMsOf(p.child.pid!)]));
+  const cpuBefore = Object.fromEntries(Object.entries(coldProcesses).map(([n, p]) => [n, cpuMsOf([p.child.pid!])]));
   const coldRun = await account('gateway-cold', coldTokens, 1);
   /** CPU time each process spent per cold request (user + system, from /proc; 10 ms resolution over the run) */
-  const coldCpuUs = Object.fromEntries(Object.entries(coldProcesses).map(([n, p]) => [n, Math.round(((cpuMsOf(p.child.pid!) - cpuBefore[n]!) * 1000) / coldTokens.length)]));
+  const coldCpuUs = Object.fromEntries(Object.entries(coldProcesses).map(([n, p]) => [n, Math.round(((cpuMsOf([p.child.pid!]) - cpuBefore[n]!) * 1000) / coldTokens.length)]));
 
   log(`warm-up: ${S.warmup}s per scenario`);
   for (const s of scenarios) await s.run(S.warmup);

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../support/topology.js';
-import { hasNginx } from './lib/tls-topology.js';
+import { hasNginx } from './lib/bench-host.js';
 
 const haveWrk = spawnSync('wrk', ['--version']).error === undefined;
 const nginx = hasNginx();

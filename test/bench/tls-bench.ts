@@ -15,7 +15,6 @@
  *                        [--handshake-connections 16] [--smoke] [--no-nginx] [--out dir]
  *   node dist/test/bench/tls-bench.js [seconds] [rounds]   (the older form)
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +22,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { hasWrk, runWrk, type LoadResult } from './lib/wrk.js';
 import { runHandshakeLoad, type HandshakeResult } from './lib/tls-handshake-load.js';
-import { cpuMsOf, hasNginx, startTlsTopology } from './lib/tls-topology.js';
+import { startTlsTopology } from './lib/tls-topology.js';
+import { commitId, cpuMsOf, hasNginx } from './lib/bench-host.js';
 import { getToken } from '../support/topology.js';
 import { sendTls } from '../support/https.js';
 
@@ -47,14 +47,6 @@ const nginxNote = !nginxWanted ? 'nginx scenarios skipped (--no-nginx)' : hasNgi
 if (nginxNote) log(nginxNote);
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? 0; };
-function commitId(): string {
-  try {
-    const cwd = fileURLToPath(new URL('../../..', import.meta.url));
-    const id = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${id}+uncommitted` : id;
-  } catch { return 'unknown'; }
-}
 
 interface Scenario {
   name: string; family: 'keep-alive' | 'new-handshake' | 'mtls-chain'; description: string; accessLog: string;

@@ -8,13 +8,12 @@
  * what the log costs. nginx keeps its default access log on, to a file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnProgram, type Program } from '../../../libs/process/index.js';
 import { spawnLogged } from './spawn-logged.js';
+import { hasNginx, waitForPort } from './bench-host.js';
 import { edgeConfig, freePort, microConfig, startDevAs, tempDir, writeYaml, SCRIPTS } from '../../support/topology.js';
 
 const server = (name: string) => fileURLToPath(new URL(`../servers/${name}.js`, import.meta.url));
@@ -28,23 +27,6 @@ export interface BenchTopology {
   logs: string;
   dir: string;
   stop(): Promise<void>;
-}
-
-function hasNginx(): boolean {
-  try { execFileSync('nginx', ['-v'], { stdio: 'ignore' }); return true; } catch { return false; }
-}
-
-async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function startNginx(dir: string, backendPort: number) {

@@ -10,13 +10,12 @@
  * level info), each logging to a file.
  */
 import { spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnProgram, type Program } from '../../../libs/process/index.js';
 import { spawnLogged } from './spawn-logged.js';
+import { waitForPort } from './bench-host.js';
 import { createTestCa } from '../../support/certs.js';
 import { edgeConfig, freePort, microConfig, startDevAs, tempDir, writeYaml, SCRIPTS } from '../../support/topology.js';
 
@@ -35,34 +34,6 @@ export interface TlsTopology {
 }
 
 /** user + system CPU milliseconds of processes so far, from /proc (clock ticks of 10 ms) */
-export function cpuMsOf(pids: readonly number[]): number {
-  let ms = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ms += (Number(f[11]) + Number(f[12])) * 10;
-    } catch { /* gone */ }
-  }
-  return ms;
-}
-
-export function hasNginx(): boolean {
-  try { execFileSync('nginx', ['-v'], { stdio: 'ignore' }); return true; } catch { return false; }
-}
-
-async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nginx: nothing listens on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Pem { cert: string; key: string }
 async function startNginx(dir: string, backendPort: number, files: { ca: string; front: Pem; micro: Pem; client: Pem }): Promise<TlsNginx> {
