@@ -1,1 +1,2 @@
 export { spawnProgram, stopper, type Program, type SpawnOptions } from './spawn-program.js';
+export { freePort } from './free-port.js';

@@ -6,7 +6,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { spawnProgram, type Program } from '../../libs/process/index.js';
@@ -20,16 +19,9 @@ export const SCRIPTS = {
   pdp: dist('apps/pdp/src/main.js'),
 };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../libs/process/index.js';
+
+export { freePort };
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'phantom-test-'));

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { spawnProgram, type Program } from '../../../libs/process/index.js';
 
@@ -18,15 +17,8 @@ export function showLine(name: string, line: string): void {
   process.stdout.write(`[${name.padEnd(15)}] ${text}\n`);
 }
 
-/** A free TCP port on 127.0.0.1 (for `--any-ports` / `--free-ports`). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on 127.0.0.1 (for `--any-ports` / `--free-ports`), outside the ephemeral range. */
+export { freePort } from '../../../libs/process/index.js';
 
 /**
  * The processes of one demo: started with their log lines shown (until the
