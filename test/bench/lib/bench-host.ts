@@ -45,3 +45,14 @@ export function commitId(): string {
     return dirty ? `${id}+uncommitted` : id;
   } catch { return 'unknown'; }
 }
+
+/** the start of every bench nginx.conf: 2 workers, everything written under `d`, the default access log on; the `http {` block left open */
+export function nginxHead(d: string): string {
+  return `worker_processes 2;
+error_log ${d}/error.log warn;
+pid ${d}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log ${d}/access.log;
+  client_body_temp_path ${d}/body; proxy_temp_path ${d}/proxy; fastcgi_temp_path ${d}/fcgi; uwsgi_temp_path ${d}/uwsgi; scgi_temp_path ${d}/scgi;`;
+}

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnProgram, type Program } from '../../../libs/process/index.js';
 import { spawnLogged } from './spawn-logged.js';
-import { hasNginx, waitForPort } from './bench-host.js';
+import { hasNginx, nginxHead, waitForPort } from './bench-host.js';
 import { edgeConfig, freePort, microConfig, startDevAs, tempDir, writeYaml, SCRIPTS } from '../../support/topology.js';
 
 const server = (name: string) => fileURLToPath(new URL(`../servers/${name}.js`, import.meta.url));
@@ -34,13 +34,7 @@ async function startNginx(dir: string, backendPort: number) {
   mkdirSync(join(dir, 'nginx'), { recursive: true });
   const d = join(dir, 'nginx');
   writeFileSync(join(d, 'nginx.conf'), `
-worker_processes 2;
-error_log ${d}/error.log warn;
-pid ${d}/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log ${d}/access.log;
-  client_body_temp_path ${d}/body; proxy_temp_path ${d}/proxy; fastcgi_temp_path ${d}/fcgi; uwsgi_temp_path ${d}/uwsgi; scgi_temp_path ${d}/scgi;
+${nginxHead(d)}
   upstream backend { server 127.0.0.1:${backendPort}; keepalive 128; }
   upstream hop1 { server 127.0.0.1:${p1}; keepalive 128; }
   server { listen 127.0.0.1:${p1}; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }

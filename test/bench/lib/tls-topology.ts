@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnProgram, type Program } from '../../../libs/process/index.js';
 import { spawnLogged } from './spawn-logged.js';
-import { waitForPort } from './bench-host.js';
+import { nginxHead, waitForPort } from './bench-host.js';
 import { createTestCa } from '../../support/certs.js';
 import { edgeConfig, freePort, microConfig, startDevAs, tempDir, writeYaml, SCRIPTS } from '../../support/topology.js';
 
@@ -42,13 +42,7 @@ async function startNginx(dir: string, backendPort: number, files: { ca: string;
   mkdirSync(d, { recursive: true });
   const keepAlive = 'proxy_http_version 1.1; proxy_set_header Connection "";';
   writeFileSync(join(d, 'nginx.conf'), `
-worker_processes 2;
-error_log ${d}/error.log warn;
-pid ${d}/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log ${d}/access.log;
-  client_body_temp_path ${d}/body; proxy_temp_path ${d}/proxy; fastcgi_temp_path ${d}/fcgi; uwsgi_temp_path ${d}/uwsgi; scgi_temp_path ${d}/scgi;
+${nginxHead(d)}
   ssl_protocols TLSv1.2 TLSv1.3;
   upstream backend { server 127.0.0.1:${backendPort}; keepalive 128; }
   upstream inner { server 127.0.0.1:${inner}; keepalive 128; }
