@@ -1,8 +1,11 @@
 import { createServer } from 'node:net';
 
-/** below Linux's default ephemeral range (32768–60999): no outgoing connection is given one of these ports */
+/**
+ * below Linux's default ephemeral range (32768–60999): no outgoing connection is given one of these ports;
+ * and port + 10000 (Redis Cluster's bus port) stays below it too
+ */
 const LOW = 20_000;
-const HIGH = 32_767;
+const HIGH = 22_767;
 /** ports handed out by this process: never twice */
 const given = new Set<number>();
 
