@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { FloodResult } from './lib/report.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ test('npm run bench --smoke produces a complete table, JSON report and SVG chart
     targets: { name: string; met: boolean | null }[]; accounting: Record<string, { introspections: number; signatures: number }>;
     memory: { edge: { afterMiB: number }; limiter: { afterMiB: number } }; peakRssMiB: Record<string, number>;
     commit: string; logBytes: Record<string, number>; coldCpuUsPerRequest: Record<string, number>;
-    pairs: { name: string; reference: string; median: number; target?: number }[];
+    pairs: { name: string; reference: string; median: number; target?: number }[]; flood?: FloodResult;
   };
   const names = report.scenarios.map((s) => s.name);
   for (const name of ['direct', 'pipe-hop', 'node-chain', 'edge-hop', 'micro-hop', 'gateway-warm', 'gateway-many', 'gateway-cold', 'as-introspect']) {
@@ -52,6 +53,11 @@ test('npm run bench --smoke produces a complete table, JSON report and SVG chart
   for (const scenario of ['gateway-warm', 'gateway-many', 'gateway-cold']) assert.ok(report.accounting[scenario], scenario);
   assert.ok(report.memory.edge.afterMiB > 0 && report.memory.limiter.afterMiB > 0);
   assert.ok(report.peakRssMiB.edge! > 0);
+  // the junk flood: distinct junk tokens sent, the valid token timed ≥ 100 times, the AS held to the per-peer rate (GCRA: a burst of `limit`, then `limit` per second)
+  const flood = report.flood!;
+  assert.ok(flood.floodRequests > 0 && flood.during.n >= 100 && flood.quiet.n >= 100, JSON.stringify(flood));
+  assert.ok(flood.introspections <= flood.perPeerLimit * (Math.ceil(flood.floodSeconds) + 2), `${flood.introspections} introspections in ${flood.floodSeconds} s`);
+  assert.ok(report.targets.some((t) => t.name.startsWith('junk flood')));
   const svg = readFileSync(join(out, 'latest.svg'), 'utf8');
   assert.match(svg, /^<svg[^>]+>[\s\S]*gateway-warm[\s\S]*<\/svg>\n$/);
   assert.match(svg, /Claimed ratios[\s\S]*gateway-warm \/ node-chain/);

@@ -22,7 +22,7 @@ import { hasWrk, runWrk, type LoadResult } from './lib/wrk.js';
 import { runNodeLoad } from './lib/node-load.js';
 import { memoryOf, startBenchTopology } from './lib/bench-topology.js';
 import { commitId, cpuMsOf } from './lib/bench-host.js';
-import { chart, table, type BenchReport, type ScenarioResult, type Target } from './lib/report.js';
+import { chart, table, type BenchReport, type FloodResult, type ScenarioResult, type Target } from './lib/report.js';
 import { asStats, getToken, metric, mintedJwt } from '../support/topology.js';
 import type { Program } from '../../libs/process/index.js';
 
@@ -251,6 +251,10 @@ try {
   // (1 s / its req/s: under load the edge process is the bottleneck, one core busy)
   const canonical = JSON.parse(execFileSync(process.execPath, [fileURLToPath(new URL('./canonical-bench.js', import.meta.url)), '--json', '--rounds', smoke ? '3' : '9', '--iterations', smoke ? '20000' : '300000'], { encoding: 'utf8' })) as { stepNs: number; matchNs: number };
 
+  // the junk-token flood (issue #10): a cached valid token's p99 while wrk floods the edge with distinct junk tokens
+  log('junk flood: a cached valid token timed during a flood of distinct junk tokens…');
+  const flood = JSON.parse(execFileSync(process.execPath, [fileURLToPath(new URL('./flood-bench.js', import.meta.url)), '--json', '--seconds', smoke ? '1' : '5'], { encoding: 'utf8' })) as FloodResult;
+
   const peakRssMiB = Object.fromEntries([['edge', topo.edge], ['micro', topo.micro], ['edge-hop', topo.edgeHop], ['pipe-hop', topo.pipe1], ['backend', topo.backend]]
     .map(([n, p]) => [n as string, Math.round(memoryOf((p as Program).child.pid!).peakMiB)]));
 
@@ -287,6 +291,7 @@ try {
       const share = canonical.stepNs / hopNs;
       return { name: 'canonical-target step ≤ 2 % of an edge hop', figure: `${(share * 100).toFixed(2)} % (${canonical.stepNs.toFixed(0)} ns per request in-process, canonical target + Host, against ${(hopNs / 1000).toFixed(0)} µs per edge-hop request)`, met: share <= 0.02 };
     })(),
+    { name: 'junk flood: a cached valid token\'s p99 < 50 ms', figure: `${flood.during.p99} ms (p50 ${flood.during.p50}, ${flood.during.n} requests; quiet p99 ${flood.quiet.p99} ms) during ${flood.floodRequests} junk tokens at ${flood.floodRps}/s; the AS saw ${flood.introspections} calls (per-peer rate ${flood.perPeerLimit}/s); edge CPU ${flood.edgeCpuUsPerRequest} µs per request`, met: flood.during.p99 < 50 },
     { name: `edge RSS growth after ${S.memoryTokens} distinct tokens ≤ cache bounds + 64 MiB`, figure: `${edgeGrowth.toFixed(1)} MiB (allowance ${edgeAllowance.toFixed(0)} MiB; after each quarter: ${samples.map((x) => x.toFixed(0)).join(' / ')} MiB; ${cacheEntries} cache entries)`, met: edgeGrowth <= edgeAllowance },
     { name: `limiter RSS growth after ${S.memoryClients} distinct clients ≤ bound + 64 MiB`, figure: `${limiterGrowth.toFixed(1)} MiB (allowance ${limiterAllowance.toFixed(0)} MiB, 100000 clients tracked at most)`, met: limiterGrowth <= limiterAllowance },
   ];
@@ -301,6 +306,7 @@ try {
     ],
     coldCpuUsPerRequest: coldCpuUs,
     canonicalStepNs: canonical.stepNs,
+    flood,
     work,
     logBytes: Object.fromEntries(readdirSync(topo.logs).map((f) => [f.replace(/\.log$/, ''), statSync(join(topo.logs, f)).size])),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadGenerator: 'wrk -t1 (Node closed loop for gateway-cold and as-introspect)' },

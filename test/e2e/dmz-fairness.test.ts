@@ -165,7 +165,8 @@ describe('fairness and the AS under abuse (real AS, edge, backend; raw sockets)'
     // 503: the AS itself timed out (this machine is loaded) — the honest answer for a token that could not be checked
     assert.deepEqual([...statuses.keys()].filter((s) => s !== 401 && s !== 429 && s !== 503), [], 'junk tokens are refused: 401, 429 (or 503), never passed');
     assert.equal(newPeerToken, 200, 'a new token from another peer is still introspected during the flood');
-    // latency is reported above; on this shared, loaded machine only a way-off median fails the test (target: p99 < 50 ms when quiet)
+    // latency is reported above; the suite runs on shared machines, so only a way-off median fails the test —
+    // the p99 target (< 50 ms) is measured by the benchmark: `npm run bench:flood` (test/bench/flood-bench.ts)
     assert.ok(percentile(valid, 0.5) < 1000, `median ${percentile(valid, 0.5).toFixed(1)} ms during the flood`);
   });
 });

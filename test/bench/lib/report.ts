@@ -18,6 +18,14 @@ export interface PairResult { name: string; reference: string; ratios: number[];
 
 export interface Target { name: string; figure: string; met: boolean | null; note?: string }
 
+/** A cached valid token timed during a junk-token flood (ms), and what the flood cost the edge and the AS. */
+export interface FloodResult {
+  floodRps: number; floodRequests: number; floodSeconds: number;
+  introspections: number; perPeerLimit: number; edgeCpuUsPerRequest: number;
+  quiet: { n: number; p50: number; p99: number };
+  during: { n: number; p50: number; p99: number; max: number };
+}
+
 export interface BenchReport {
   date: string;
   /** the commit measured (`+uncommitted` when the tree had changes) */
@@ -27,6 +35,8 @@ export interface BenchReport {
   coldCpuUsPerRequest: Record<string, number>;
   /** the canonical-target step, in-process ns per request (test/bench/canonical-bench.ts) */
   canonicalStepNs?: number;
+  /** the junk-token flood (test/bench/flood-bench.ts) */
+  flood?: FloodResult;
   /** introspections, signatures and micro verifications during the timed runs of gateway-warm and gateway-many */
   work: Record<string, { requests: number; introspections: number; signatures: number; verifications: number }>;
   /** bytes each gateway wrote to its log file during the run (evidence of the logging each figure ran with) */
