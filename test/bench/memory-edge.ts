@@ -39,6 +39,9 @@ try {
   const idle = memoryOf(pid).rssMiB;
   log(`after warm-up: edge RSS ${idle.toFixed(0)} MiB`);
   const samples: number[] = [];
+  // where the RSS is: V8's heap as the edge's own /metrics reports it (committed vs used; old space apart)
+  const MiB = async (name: string, labels?: Record<string, string>) => Math.round((await metric(edge, name, labels)) / 2 ** 20);
+  const heaps: Record<string, number>[] = [];
   const quarter = Math.ceil((tokens - warm) / 4);
   const quarterValid = Math.ceil((valid.length - sentValid) / 4);
   for (let q = 0; q < 4; q++) {
@@ -48,14 +51,15 @@ try {
     batch.push(...junk(quarter - batch.length));
     for (let i = 0; i < batch.length; i += 50_000) await runNodeLoad(edge.url, requests(batch.slice(i, i + 50_000)), 64);
     samples.push(memoryOf(pid).rssMiB);
-    log(`quarter ${q + 1}: edge RSS ${samples[q]!.toFixed(0)} MiB`);
+    heaps.push({ total: await MiB('nodejs_heap_size_total_bytes'), used: await MiB('nodejs_heap_size_used_bytes'), oldTotal: await MiB('nodejs_heap_space_size_total_bytes', { space: 'old' }), oldUsed: await MiB('nodejs_heap_space_size_used_bytes', { space: 'old' }) });
+    log(`quarter ${q + 1}: edge RSS ${samples[q]!.toFixed(0)} MiB, V8 heap ${JSON.stringify(heaps[q])} MiB`);
   }
   // the three caches at a generous 2 KiB an entry, plus 64 MiB; measured from the end of the warm-up, so the
   // growth counts the caches filling
   const allowance = (3 * cache * 2) / 1024 + 64;
   const growth = samples[3]! - idle;
   const entries = await metric(edge, 'phantom_introspection_cache_entries');
-  process.stdout.write(`${JSON.stringify({ tokens, valid: validCount, cacheBound: cache, rssAfterWarmupMiB: Math.round(idle), rssAfterEachQuarterMiB: samples.map((x) => Math.round(x)), peakMiB: Math.round(memoryOf(pid).peakMiB), growthAfterWarmupMiB: Math.round(growth), allowanceMiB: Math.round(allowance), cacheEntries: entries })}\n`);
+  process.stdout.write(`${JSON.stringify({ tokens, valid: validCount, cacheBound: cache, rssAfterWarmupMiB: Math.round(idle), rssAfterEachQuarterMiB: samples.map((x) => Math.round(x)), peakMiB: Math.round(memoryOf(pid).peakMiB), heapAfterEachQuarterMiB: heaps, growthAfterWarmupMiB: Math.round(growth), allowanceMiB: Math.round(allowance), cacheEntries: entries })}\n`);
   process.stdout.write(`[${growth <= allowance ? 'met' : 'NOT met'}] edge RSS growth after warm-up ≤ cache bounds + 64 MiB: ${growth.toFixed(1)} MiB (allowance ${allowance.toFixed(0)} MiB)\n`);
 } finally {
   await Promise.all(started.map((p) => p.stop()));
