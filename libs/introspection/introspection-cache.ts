@@ -1,6 +1,7 @@
 import type { IntrospectionResponse } from 'oauth4webapi';
 import { LRUCache } from 'lru-cache';
 import { createSingleFlight, tokenHash } from '../cache/index.js';
+import { createCompactLru } from '../cache/compact-lru.js';
 import { isGatewayError } from '../errors/index.js';
 import type { SharedAnswer, SharedIntrospectionCache } from './shared-introspection-cache.js';
 
@@ -58,9 +59,11 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
   const now = options.now ?? Date.now;
   const staleMs = (options.serveStaleSeconds ?? 0) * 1000;
   const active = new LRUCache<string, Entry>({ max: options.maxEntries });
-  const inactive = options.inactiveTtlSeconds > 0
-    ? new LRUCache<string, true>({ max: options.inactiveMaxEntries, ttl: options.inactiveTtlSeconds * 1000 })
-    : undefined;
+  // inactive answers: token hash → the time they expire, in a compact LRU (no object per entry: a flood of junk
+  // tokens churns this cache, and an lru-cache kept each hash string alive long enough to die in the old generation)
+  const inactiveMs = options.inactiveTtlSeconds * 1000;
+  const inactive = inactiveMs > 0 ? createCompactLru(options.inactiveMaxEntries) : undefined;
+  const isInactive = (hash: string) => { const until = inactive?.get(hash); return until !== undefined && now() < until; };
   const flights = createSingleFlight<IntrospectionResponse>();
   const stats = { hits: 0, misses: 0, shared: 0, calls: 0, stale: 0 };
 
@@ -79,7 +82,7 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
       return result;
     }
     active.delete(hash);
-    inactive?.set(hash, true);
+    inactive?.set(hash, nowMs + inactiveMs);
     return result.active === true ? result : INACTIVE;
   }
 
@@ -93,7 +96,7 @@ export function createIntrospectionCache(options: IntrospectionCacheOptions): In
         stats.hits++;
         return { hash, result: entry.result, outcome: 'hit' };
       }
-      if (!entry && inactive?.has(hash)) {
+      if (!entry && isInactive(hash)) {
         stats.hits++;
         return { hash, result: INACTIVE, outcome: 'hit' };
       }

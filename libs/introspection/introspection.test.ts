@@ -35,7 +35,7 @@ function fakeIntrospect(results: Map<string, IntrospectionResponse | Error>) {
   };
 }
 
-test('cache: hits are synchronous; inactive answers cached apart; failures not cached', async () => {
+test('cache: hits are synchronous; inactive answers cached apart for inactiveTtlSeconds; failures not cached', async () => {
   let clock = 1_000_000;
   const results = new Map<string, IntrospectionResponse | Error>([['good', { active: true, exp: 2000, scope: 'a' }], ['down', asUnavailable('x')]]);
   const as = fakeIntrospect(results);
@@ -48,12 +48,16 @@ test('cache: hits are synchronous; inactive answers cached apart; failures not c
   assert.equal(hit.outcome, 'hit');
   assert.equal((await cache.lookup('junk')).result.active, false);
   assert.equal((cache.lookup('junk') as { outcome: string }).outcome, 'hit');
+  clock += 9_999; // an inactive answer lives inactiveTtlSeconds (10 s), then is asked again
+  assert.equal((cache.lookup('junk') as { outcome: string }).outcome, 'hit');
+  clock += 1;
+  assert.equal((await cache.lookup('junk')).outcome, 'miss');
   await assert.rejects(Promise.resolve(cache.lookup('down')), (e: unknown) => e instanceof GatewayError && e.status === 503);
   await assert.rejects(Promise.resolve(cache.lookup('down')));
-  assert.deepEqual(as.calls, ['good', 'junk', 'down', 'down']);
+  assert.deepEqual(as.calls, ['good', 'junk', 'junk', 'down', 'down']);
   clock += 301_000; // past maxTtl: asked again
   await cache.lookup('good');
-  assert.equal(as.calls.length, 5);
+  assert.equal(as.calls.length, 6);
 });
 
 test('cache: an entry lives min(maxTtl, exp − now); concurrent misses share one call', async () => {
