@@ -26,14 +26,19 @@ export async function waitForPort(port: number, timeoutMs = 5000): Promise<void>
 /** user + system CPU milliseconds of processes so far, summed, from /proc (clock ticks of 10 ms); a process gone counts 0 */
 export function cpuMsOf(pids: readonly number[]): number {
   let ms = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ms += (Number(f[11]) + Number(f[12])) * 10;
-    } catch { /* gone */ }
-  }
+  for (const pid of pids) { const { user, system } = cpuSplitMsOf(pid); ms += user + system; }
   return ms;
+}
+
+/** CPU time of one process so far, in user space and in the kernel (ms, from /proc; 0 once it is gone) */
+export function cpuSplitMsOf(pid: number): { user: number; system: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(f[11]) * 10, system: Number(f[12]) * 10 };
+  } catch {
+    return { user: 0, system: 0 };
+  }
 }
 
 /** the commit the figures belong to, `+uncommitted` when the tree differs from it */

@@ -21,7 +21,7 @@ export interface Target { name: string; figure: string; met: boolean | null; not
 /** A cached valid token timed during a junk-token flood (ms), and what the flood cost the edge and the AS. */
 export interface FloodResult {
   floodRps: number; floodRequests: number; floodSeconds: number;
-  introspections: number; perPeerLimit: number; edgeCpuUsPerRequest: number;
+  introspections: number; perPeerLimit: number; edgeCpuUsPerRequest: number; edgeKernelUsPerRequest: number;
   quiet: { n: number; p50: number; p99: number };
   during: { n: number; p50: number; p99: number; max: number };
 }
