@@ -49,6 +49,16 @@ test('an access line is byte for byte the line pino prints for the same fields (
     ['info request', 'info request refused', 'info request', 'warn request failed', 'info request refused']);
 });
 
+test('every string field is JSON-escaped: quotes, backslashes, controls, lone surrogates', () => {
+  const out = capture();
+  const log = createRequestLog(createLogger({ name: 'm', level: 'info', destination: out.destination }), { accessLog: true });
+  const nasty = ['"', '\\', '\n', '\u0000', '\u001f', '\ud800', 'a\udfffb', '😀', '"},"status":1,"x":"'];
+  for (const sub of nasty) log({ ...base, sub, clientId: sub, route: sub, path: `/${sub}`, policy: sub, reason: sub }, 200);
+  const lines = out.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(lines.map((l) => [l.sub, l.client_id, l.route, l.policy, l.reason, l.status]), nasty.map((s) => [s, s, s, s, s, 200]));
+  assert.ok(out.lines.every((l) => l.split('\n').length === 2 && l.endsWith('}\n')), 'one line each');
+});
+
 test('the logger level and accessLog: false hold back the lines they should', () => {
   const warnOnly = capture();
   const quiet = capture();
