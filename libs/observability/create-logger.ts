@@ -1,5 +1,6 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { attachSink, createLogSink, type LogSinkOptions } from './log-sink.js';
+import { isoTime } from './iso-time.js';
 
 export type { Logger };
 
@@ -38,7 +39,7 @@ export function createLogger(options: { name: string; level: string; pretty?: bo
     level: options.level,
     base: { name: options.name },
     redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTime, // pino's isoTime, without a Date per line
     ...(options.pretty
       ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
       : { formatters: { level: (label: string) => ({ level: label }) } }),

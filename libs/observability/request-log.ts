@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 
 /** One request's facts, filled in along the pipeline and written once when the response ends. */
 export interface RequestRecord {
@@ -32,6 +32,27 @@ export interface RequestRecord {
   onClose?: () => void;
 }
 
+const S = pino.symbols as unknown as Readonly<Record<string, symbol>>;
+
+/** the pieces pino builds a line from, when nothing of this logger's configuration changes lines; else undefined */
+function linePieces(logger: Logger) {
+  const l = logger as unknown as Record<symbol, unknown>;
+  const stream = l[S.streamSym] as { write(line: string): unknown; [key: symbol]: unknown } | undefined;
+  const formatters = l[S.formattersSym] as { log?: unknown } | undefined;
+  const hooks = l[S.hooksSym] as { streamWrite?: unknown } | undefined;
+  if (!stream || stream[S.needsMetadataGsym] || l[S.mixinSym] || l[S.msgPrefixSym] || l[S.nestedKeySym] || formatters?.log || hooks?.streamWrite) return undefined;
+  return {
+    stream, levels: l[S.lsCacheSym] as Record<number, string>, time: l[S.timeSym] as () => string,
+    bindings: l[S.chindingsSym] as string, msgKey: JSON.stringify(l[S.messageKeySym] as string), end: l[S.endSym] as string,
+  };
+}
+
+/** what JSON.stringify would escape in a string: a quote, a backslash, a control character, a surrogate (lone ones become \\u escapes) */
+const NEEDS_ESCAPE = /["\\\x00-\x1f\ud800-\udfff]/;
+/** a string as JSON: as it is between quotes when nothing in it needs escaping (3× cheaper than JSON.stringify for these short fields) */
+const q = (s: string) => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
+const num = (n: number) => (Number.isFinite(n) ? n : null);
+
 /**
  * Writes the single line a request leaves: every request when the access log
  * is on, otherwise only refusals and failures. The path is logged without its
@@ -39,30 +60,43 @@ export interface RequestRecord {
  * Redaction by construction: every field is copied from the record, none of
  * which holds a credential, so these lines skip the logger's redaction paths
  * (a child logger without them; the wildcard paths cost ~3× a line).
+ * The line is the one pino would print (its level, time and bindings, the
+ * fields in order, undefined ones left out), built here field by field and
+ * handed to the logger's stream: pino's generic serialisation cost ~50 000
+ * instructions per line under callgrind, 11 % of a micro gateway request.
+ * A logger whose configuration changes lines (mixin, hooks, a multistream)
+ * gets its lines through pino.
  */
 export function createRequestLog(parent: Logger, options: { accessLog: boolean }) {
   const logger = parent.child({}, { redact: [] });
+  const pieces = linePieces(logger);
   return function logRequest(record: RequestRecord, status: number): void {
     if (!options.accessLog && status < 400) return;
-    const q = record.path.indexOf('?');
-    const line = {
-      request_id: record.requestId,
-      trace_id: record.traceId,
-      method: record.method,
-      path: q === -1 ? record.path : record.path.slice(0, q),
-      route: record.route,
-      status,
-      duration_ms: Math.round((performance.now() - record.start) * 100) / 100,
-      upstream_ms: record.upstreamMs === undefined ? undefined : Math.round(record.upstreamMs * 100) / 100,
-      client_id: record.clientId,
-      sub: record.sub,
-      cache: record.cache,
-      policy: record.policy,
-      code: record.code,
-      reason: record.reason,
-    };
-    if (status >= 500) logger.warn(line, 'request failed');
-    else if (status >= 400) logger.info(line, 'request refused');
-    else logger.info(line, 'request');
+    const level = status >= 500 ? 40 : 30;
+    if (level < logger.levelVal) return;
+    const q0 = record.path.indexOf('?');
+    const path = q0 === -1 ? record.path : record.path.slice(0, q0);
+    const duration = Math.round((performance.now() - record.start) * 100) / 100;
+    const upstream = record.upstreamMs === undefined ? undefined : Math.round(record.upstreamMs * 100) / 100;
+    const msg = status >= 500 ? 'request failed' : status >= 400 ? 'request refused' : 'request';
+    if (!pieces) {
+      const line = {
+        request_id: record.requestId, trace_id: record.traceId, method: record.method, path, route: record.route, status,
+        duration_ms: duration, upstream_ms: upstream, client_id: record.clientId, sub: record.sub, cache: record.cache, policy: record.policy, code: record.code, reason: record.reason,
+      };
+      if (level === 40) logger.warn(line, msg); else logger.info(line, msg);
+      return;
+    }
+    let line = `${pieces.levels[level]}${pieces.time()}${pieces.bindings},"request_id":${q(record.requestId)},"trace_id":${q(record.traceId)},"method":${q(record.method)},"path":${q(path)}`;
+    if (record.route !== undefined) line += `,"route":${q(record.route)}`;
+    line += `,"status":${num(status)},"duration_ms":${num(duration)}`;
+    if (upstream !== undefined) line += `,"upstream_ms":${num(upstream)}`;
+    if (record.clientId !== undefined) line += `,"client_id":${q(record.clientId)}`;
+    if (record.sub !== undefined) line += `,"sub":${q(record.sub)}`;
+    if (record.cache !== undefined) line += `,"cache":${q(record.cache)}`;
+    if (record.policy !== undefined) line += `,"policy":${q(record.policy)}`;
+    if (record.code !== undefined) line += `,"code":${q(record.code)}`;
+    if (record.reason !== undefined) line += `,"reason":${q(record.reason)}`;
+    pieces.stream.write(`${line},${pieces.msgKey}:${q(msg)}${pieces.end}`);
   };
 }

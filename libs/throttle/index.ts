@@ -5,7 +5,7 @@ export { createRedisConnection, describeRedisTarget, type RedisConnection, type 
 export { createKeyFunction, type KeyPart, type Subject } from './rate-key.js';
 export type { RateLimitSpec, RuleStats } from './compile-policy.js';
 export { createConcurrencyGate, type ConcurrencyRule, type Release } from './concurrency-gate.js';
-export { peerAddress } from './peer-address.js';
+export { peerAddress, RequestSubject } from './peer-address.js';
 export { registerThrottleMetrics } from './throttle-metrics.js';
 export { routeThrottleOf, describeLimits, type ConfiguredRoute, type ConfiguredRateLimit } from './from-config.js';
 export { createInFlightLimit } from './in-flight-limit.js';

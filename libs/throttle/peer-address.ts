@@ -14,3 +14,14 @@ export function peerAddress(req: IncomingMessage, trustedProxies: ReadonlySet<st
   const last = xff.slice(xff.lastIndexOf(',') + 1).trim();
   return last || peer;
 }
+
+/**
+ * Who is asking, for `Throttle.admit`: the peer address is worked out the
+ * first time a limit counts by it (`key: [peer]`), not for every request
+ * (~2 400 instructions per micro request under callgrind).
+ */
+export class RequestSubject {
+  #peer: string | undefined;
+  constructor(readonly claims: Readonly<Record<string, unknown>>, private readonly req: IncomingMessage, private readonly trustedProxies: ReadonlySet<string>) {}
+  get peer(): string { return this.#peer ??= peerAddress(this.req, this.trustedProxies); }
+}

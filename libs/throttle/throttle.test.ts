@@ -129,6 +129,21 @@ test('peer address: the socket peer, or the last X-Forwarded-For entry when the 
   assert.equal(peerAddress(req('10.0.0.1'), trusted), '10.0.0.1');
 });
 
+test('a RequestSubject reads the peer address only when a limit counts by it, then once', async () => {
+  const { RequestSubject } = await import('./index.js');
+  let reads = 0;
+  const req = { socket: { get remoteAddress() { reads++; return '10.0.0.1'; } }, headers: { 'x-forwarded-for': '1.1.1.1, 192.0.2.5' } } as never;
+  const byClient = createThrottle({ routes: { r: { perClient: { limit: 5, windowMs: 1000 } } }, maxClients: 10, logger: silent });
+  byClient.admit('r', new RequestSubject({ client_id: 'c' }, req, new Set(['10.0.0.1'])));
+  assert.equal(reads, 0, 'a per-client limit does not need the peer');
+  const byPeer = createThrottle({ routes: { r: { perClient: { limit: 1, windowMs: 60_000, key: ['peer'] } } }, maxClients: 10, logger: silent });
+  const subject = new RequestSubject({ client_id: 'c' }, req, new Set(['10.0.0.1']));
+  byPeer.admit('r', subject);
+  assert.equal(subject.peer, '192.0.2.5', 'the trusted proxy\'s last X-Forwarded-For entry');
+  assert.equal(reads, 1);
+  assert.throws(() => byPeer.admit('r', new RequestSubject({ client_id: 'd' }, req, new Set(['10.0.0.1']))), (e: unknown) => e instanceof GatewayError && e.code === 'rate_limited', 'another client behind the same address shares the bucket');
+});
+
 test('throttle handed over on reload: unchanged routes keep their buckets and in-flight requests; a changed rule applies its new rate to the client\'s bucket', () => {
   const clock = 60_000;
   const client = (id: string) => ({ claims: { client_id: id }, peer: '192.0.2.1' });

@@ -135,6 +135,25 @@ describe('verifier against crafted attacks', () => {
     jwks.stop();
   });
 
+  test('a token with the signature of a cached one but another header or payload is verified in full and refused; the cached one still hits', async () => {
+    const { verifier, jwks } = verifierFor(server.url);
+    const token = await sign(claims);
+    await verifier.verify(token);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const otherPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'mallory' })).toString('base64url');
+    const otherHeader = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(header, 'base64url').toString()), kid: 'k1', x: 1 })).toString('base64url');
+    for (const forged of [`${header}.${otherPayload}.${signature}`, `${otherHeader}.${payload}.${signature}`]) {
+      const answer = verifier.verify(forged);
+      assert.ok(answer instanceof Promise, 'not served from the cache');
+      assert.equal(await reasonOf(answer), 'invalid_token:signature');
+    }
+    assert.equal(verifier.stats.verifications, 3);
+    const again = verifier.verify(token);
+    assert.ok(!(again instanceof Promise) && again.cached && again.claims.sub === 'alice');
+    assert.equal(verifier.stats.hits, 1);
+    jwks.stop();
+  });
+
   test('concurrent requests with one new token share one verification; a bad one fails every sharer', async () => {
     const { verifier, jwks } = verifierFor(server.url);
     const token = await sign(claims);

@@ -7,7 +7,7 @@ import { createRouteTable } from '../../../libs/routing/index.js';
 import { createUpstreamPools, forwardHeaders, headerPolicy, type UpstreamPools } from '../../../libs/proxy/index.js';
 import type { Logger, Metrics, Tracer } from '../../../libs/observability/index.js';
 import { claimSteps, createControlPlane, createDataPath, createForwarder, createRequestLifecycle, type Step, type StepContext } from '../../../libs/server/index.js';
-import { peerAddress, type Admission, type Throttle } from '../../../libs/throttle/index.js';
+import { RequestSubject, type Admission, type Throttle } from '../../../libs/throttle/index.js';
 import { requireSenderConstraint } from '../../../libs/pop/index.js';
 import { createPolicyCheck, createPolicyStats, type PolicyCheck, type PolicyStats } from '../../../libs/policy/index.js';
 import { claimHeaderMapper } from './claim-headers.js';
@@ -60,7 +60,7 @@ export function createMicroApp(deps: MicroDeps): { app: Hono; handle(req: Incomi
   const senderConstraint: Step<MicroContext> = ({ route, facts }) => { if (route.requireSenderConstraint) requireSenderConstraint(facts.claims); };
   /** the route's rate limits and concurrency gate; the admission is held until the response closes */
   const admit: Step<MicroContext> = (ctx) => {
-    const admission = deps.throttle.admit(ctx.route.name, { claims: ctx.facts.claims, peer: peerAddress(ctx.req, trusted) });
+    const admission = deps.throttle.admit(ctx.route.name, new RequestSubject(ctx.facts.claims, ctx.req, trusted));
     if (admission instanceof Promise) return admission.then((a) => { ctx.admission = a; });
     ctx.admission = admission;
     return undefined;
