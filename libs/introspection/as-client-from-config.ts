@@ -25,13 +25,13 @@ function secretAuth(as: AsSection, method: SecretMethod, privateKey: { key: Cryp
  * RFC 9701 keys, the JWKS of JWT access tokens) on one connection pool that trusts the configured CA and presents the edge's client
  * certificate — the credential of tls_client_auth / self_signed_tls_client_auth (RFC 8705 §2).
  */
-const fetches = new WeakMap<AsSection, { fetch: FetchLike; lean: FetchLike }>();
-function asTlsFetches(as: AsSection): { fetch: FetchLike; lean: FetchLike } | undefined {
+const fetches = new WeakMap<AsSection, { fetch: FetchLike; lean: FetchLike; dispatcher: Agent }>();
+function asTlsFetches(as: AsSection): { fetch: FetchLike; lean: FetchLike; dispatcher: Agent } | undefined {
   if (!as.tls) return undefined;
   let both = fetches.get(as);
   if (!both) {
     const dispatcher = new Agent({ connect: upstreamTlsOptions(as.tls, 'authorizationServer.tls') });
-    both = { fetch: (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>, lean: createLeanFetch(dispatcher) };
+    both = { fetch: (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>, lean: createLeanFetch(dispatcher), dispatcher };
     fetches.set(as, both);
   }
   return both;
@@ -73,5 +73,6 @@ export function createAsClientFromConfig(as: AsSection, privateKey?: { key: Cryp
     allowHttp: as.allowHttp,
     fetch,
     introspectionFetch,
+    introspectionDispatcher: asTlsFetches(as)?.dispatcher,
   });
 }

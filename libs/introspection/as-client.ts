@@ -1,7 +1,9 @@
 import * as oauth from 'oauth4webapi';
 import { GatewayError } from '../errors/index.js';
 import { createSingleFlight } from '../cache/index.js';
-import { bearerAuth, createClientAuth, type BearerTokenSource, type ClientAuthConfig } from './client-auth.js';
+import type { Dispatcher } from 'undici';
+import { bearerAuth, createClientAuth, fixedCredentials, type BearerTokenSource, type ClientAuthConfig } from './client-auth.js';
+import { createDirectIntrospection, type DirectAnswer } from './direct-introspection.js';
 import { BearerTokenError } from './bearer-token.js';
 import { MalformedIntrospectionError, normalizeIntrospection, type ResponseTolerance } from './normalize-response.js';
 import { describeRefusal } from './describe-refusal.js';
@@ -26,6 +28,8 @@ export interface AsClientOptions {
   fetch?: FetchLike | undefined;
   /** introspection calls only (the hot one): the lean fetch on the same pool (lean-fetch.ts); default: `fetch`, else the lean fetch on the global pool */
   introspectionFetch?: FetchLike | undefined;
+  /** the pool of `introspectionFetch` (the AS's TLS client pool), for the direct call (direct-introspection.ts) */
+  introspectionDispatcher?: Dispatcher | undefined;
   now?: () => number;
 }
 
@@ -73,6 +77,42 @@ export function createAsClient(options: AsClientOptions): AsClient {
   };
   let fetchedAt = now();
   const flight = createSingleFlight<oauth.AuthorizationServer>();
+  // the direct call (no WHATWG objects) when the credentials are fixed and no custom fetch replaces the pool
+  const fixed = bearer ? undefined : fixedCredentials(options.clientId, options.auth);
+  const directAllowed = fixed !== undefined && ((!options.fetch && !options.introspectionFetch) || options.introspectionDispatcher !== undefined);
+  const directs = new WeakMap<oauth.AuthorizationServer, ((token: string) => Promise<DirectAnswer>) | null>();
+  const wantsJwt = (as: oauth.AuthorizationServer) => jwtMode === 'require' || (jwtMode === 'auto' && (as.introspection_signing_alg_values_supported?.length ?? 0) > 0);
+
+  /** the direct call for this metadata: a plain JSON answer asked of a usable endpoint; else none (oauth4webapi's path) */
+  function directFor(as: oauth.AuthorizationServer): ((token: string) => Promise<DirectAnswer>) | undefined {
+    if (!directAllowed) return undefined;
+    let direct = directs.get(as);
+    if (direct === undefined) {
+      const aliased = client.use_mtls_endpoint_aliases ? as.mtls_endpoint_aliases?.introspection_endpoint : undefined;
+      const url = aliased ?? as.introspection_endpoint;
+      const usable = !wantsJwt(as) && typeof url === 'string' && (url.startsWith('https://') || (options.allowHttp && url.startsWith('http://')));
+      direct = usable
+        ? createDirectIntrospection({
+          url, timeoutMs: options.timeoutMs, dispatcher: options.introspectionDispatcher, params: `&token_type_hint=access_token${fixed!.params}`,
+          headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8', ...(fixed!.header ? { authorization: fixed!.header } : {}) },
+        })
+        : null;
+      directs.set(as, direct);
+    }
+    return direct ?? undefined;
+  }
+
+  /** oauth4webapi's checks of a JSON answer (a top-level object whose `active` is a boolean), then the edge's own */
+  function accepted(json: unknown): oauth.IntrospectionResponse {
+    if (typeof json !== 'object' || json === null || Array.isArray(json) || typeof (json as { active?: unknown }).active !== 'boolean') {
+      throw asUnavailable('introspection_bad_response', new Error('the introspection answer is not a JSON object with a boolean "active"'));
+    }
+    try {
+      return normalizeIntrospection(json as oauth.IntrospectionResponse, tolerance);
+    } catch (err) {
+      throw asUnavailable(err instanceof MalformedIntrospectionError ? err.reason : 'introspection_bad_response', err);
+    }
+  }
 
   async function discoverOnce(): Promise<oauth.AuthorizationServer> {
     let lastError: unknown;
@@ -144,8 +184,19 @@ export function createAsClient(options: AsClientOptions): AsClient {
     },
     async introspect(token) {
       const as = await this.discover();
-      let sent = bearer ? await bearerToken(as) : undefined;
-      let response = await send(as, token, sent === undefined ? clientAuth! : bearerAuth(sent));
+      const direct = directFor(as);
+      let sent: string | undefined;
+      let response: Response;
+      if (direct) {
+        const answer = await direct(token).catch((err: unknown) => {
+          throw asUnavailable((err as Error).name === 'TimeoutError' ? 'introspection_timeout' : 'introspection_unreachable', err);
+        });
+        if ('json' in answer) return accepted(answer.json);
+        response = answer.response; // a JWT answer or an error status: the general checks below
+      } else {
+        sent = bearer ? await bearerToken(as) : undefined;
+        response = await send(as, token, sent === undefined ? clientAuth! : bearerAuth(sent));
+      }
       if (response.status === 401 && sent !== undefined) {
         // our token may have been revoked or expired early: one new token, one retry
         await response.body?.cancel();

@@ -69,3 +69,24 @@ export function createClientAuth(clientId: string, config: ClientAuthConfig): oa
 export function bearerAuth(token: string): oauth.ClientAuth {
   return (_as, _client, _body, headers) => { headers.set('authorization', `Bearer ${token}`); };
 }
+
+/**
+ * The credentials of a method that sends the same ones on every call: the
+ * Basic header (`minimal`/`raw` encodings) or the client_secret_post form
+ * parameters (as `&`-prefixed, encoded pairs), the client_id alone with a TLS certificate.
+ * `undefined` for the methods that need oauth4webapi per call (`form`
+ * encoding, private_key_jwt, bearer).
+ */
+export function fixedCredentials(clientId: string, config: ClientAuthConfig): { header?: string; params: string } | undefined {
+  switch (config.method) {
+    case 'client_secret_basic':
+      return config.encoding === 'form' ? undefined : { header: basicCredentials(clientId, config.clientSecret, config.encoding), params: '' };
+    case 'client_secret_post':
+      return { params: `&client_id=${encodeURIComponent(clientId)}&client_secret=${encodeURIComponent(config.clientSecret)}` };
+    case 'tls_client_auth':
+    case 'self_signed_tls_client_auth':
+      return { params: `&client_id=${encodeURIComponent(clientId)}` }; // RFC 8705 §2: the id travels with the certificate
+    default:
+      return undefined;
+  }
+}

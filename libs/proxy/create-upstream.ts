@@ -3,7 +3,7 @@ import { Pool } from 'undici';
 import type { Readable } from 'node:stream';
 import { GatewayError, isGatewayError } from '../errors/index.js';
 import { createConcurrencyGate, type Release } from '../throttle/index.js';
-import { HOP_BY_HOP, connectionScoped } from './hop-by-hop.js';
+import { createResponseHandler } from './response-handler.js';
 import { upstreamTlsError, upstreamTlsOptions } from './upstream-tls.js';
 import type { UpstreamTlsConfig } from '../config/tls-schema.js';
 import { requestUpgrade, type UpgradeHandlers, type UpgradeTarget } from './upgrade-upstream.js';
@@ -66,18 +66,6 @@ function toGatewayError(err: Error & { code?: string }, https: boolean): Gateway
   return new GatewayError('upstream_unavailable', undefined, { reason: code.toLowerCase(), cause: err });
 }
 
-function responseHeaders(upstream: Record<string, string | string[] | undefined>, added: Readonly<Record<string, string>> | undefined): OutgoingHttpHeaders {
-  const connection = upstream.connection;
-  const scoped = connectionScoped(Array.isArray(connection) ? connection.join(',') : connection);
-  const out: OutgoingHttpHeaders = {};
-  for (const name in upstream) {
-    if (HOP_BY_HOP.has(name) || scoped?.has(name)) continue;
-    out[name] = upstream[name];
-  }
-  if (added) for (const name in added) out[name] = added[name];
-  return out;
-}
-
 /**
  * A keep-alive connection pool to one upstream origin. Forwarding uses
  * undici's `Pool.stream()` writing straight into the Node response: the
@@ -104,26 +92,24 @@ export function createUpstream(origin: string, options: UpstreamOptions): Upstre
     : toGatewayError(err as Error, https));
 
   function attempt(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, onError: (err: GatewayError) => void, retriesLeft: number, body: Readable | null, release: Release): void {
-    pool.stream(
-      { path: basePath + target.path, method: (req.method ?? 'GET') as 'GET', headers: target.headers as Record<string, string>, body, opaque: res },
-      ({ statusCode, headers }) => {
-        target.onResponse?.();
-        res.writeHead(statusCode, responseHeaders(headers as Record<string, string | string[]>, target.responseHeaders));
-        return res;
-      },
-      (err) => {
+    const handler = createResponseHandler({
+      res, added: target.responseHeaders, onResponse: target.onResponse,
+      onDone(err) {
         if (!err) { release(); return; }
         if (res.headersSent) { release(); res.destroy(); return; }
         if (res.destroyed) { release(); return; }
-        if (retriesLeft > 0 && STALE_SOCKET.has((err as { code?: string }).code ?? '')) {
+        if (retriesLeft > 0 && STALE_SOCKET.has(err.code ?? '')) {
           // a pooled keep-alive socket the upstream had already closed: safe to retry a request without a body
-          attempt(req, res, target, onError, retriesLeft - 1, body, release);
+          queueMicrotask(() => attempt(req, res, target, onError, retriesLeft - 1, body, release));
           return;
         }
         release();
         onError(toGatewayError(err, https));
       },
-    );
+    });
+    // a body that fails (too large, too slow: guardBody) ends the exchange, as undici's stream() did
+    if (body) body.once('error', (err) => handler.onError!(err));
+    pool.dispatch({ path: basePath + target.path, method: (req.method ?? 'GET') as 'GET', headers: target.headers as Record<string, string>, body }, handler);
   }
 
   return {

@@ -67,6 +67,9 @@ test('more client headers than maxCount, or more bytes than maxBytes, is a 431 w
 test('a header named __proto__ is just a name', async () => {
   const out = await forwarded(['__proto__: x', 'constructor: y'], policy);
   assert.ok(!(out instanceof GatewayError));
-  assert.equal(Object.getPrototypeOf(out), null);
+  // nothing inherited: the prototype (if any) carries no names, so no client header name can reach one
+  const proto = Object.getPrototypeOf(out) as object | null;
+  assert.ok(proto === null || (Reflect.ownKeys(proto).length === 0 && Object.getPrototypeOf(proto) === null));
+  for (const inherited of ['toString', 'hasOwnProperty', 'valueOf']) assert.equal(inherited in out, false, inherited);
   assert.equal(out.constructor, 'y');
 });

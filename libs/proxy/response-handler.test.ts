@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { createUpstream } from './index.js';
+import { relayHeaders } from './response-handler.js';
+import { writeError } from '../errors/index.js';
+
+const listen = (handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; port: number }> =>
+  new Promise((resolve) => {
+    const server = createServer(handler);
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port }));
+  });
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) assert.fail('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('relayHeaders: repeated names kept, hop-by-hop and Connection-listed names dropped, the gateway\'s own replace the upstream\'s', () => {
+  const raw = ['Set-Cookie', 'a=1', 'set-cookie', 'b=2', 'Connection', 'x-secret', 'X-Secret', 's', 'Keep-Alive', 'timeout=5', 'X-Request-Id', 'upstream', 'Content-Type', 'text/plain']
+    .map((s) => Buffer.from(s, 'latin1'));
+  assert.deepEqual({ ...relayHeaders(raw, { 'x-request-id': 'gw' }) }, { 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain', 'x-request-id': 'gw' });
+});
+
+test('a client that leaves mid-body stops the upstream response and frees the upstream socket for the next request', async () => {
+  let upstreamClosed = 0;
+  let served = 0;
+  const backend = await listen((req, res) => {
+    served++;
+    if (req.url === '/small') { res.end('ok'); return; }
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const timer = setInterval(() => res.write(Buffer.alloc(16_384)), 5); // an endless body
+    res.on('close', () => { clearInterval(timer); upstreamClosed++; });
+  });
+  // one upstream socket, no queue: the second request gets it only if the first gave it back
+  const upstream = createUpstream(`http://127.0.0.1:${backend.port}`, { connectTimeoutMs: 500, responseTimeoutMs: 30_000, maxSockets: 1, maxQueued: 0 });
+  const proxy = await listen((req, res) => upstream.forward(req, res, { path: req.url!, headers: {} }, (err) => writeError(res, err, 'test')));
+  try {
+    // a raw client that reads the head and some body, then goes away
+    const socket = connect(proxy.port, '127.0.0.1');
+    let received = 0;
+    await new Promise<void>((resolve, reject) => {
+      socket.on('error', reject).on('data', (c: Buffer) => { received += c.length; if (received > 100_000) { socket.destroy(); resolve(); } });
+      socket.write('GET /endless HTTP/1.1\r\nHost: x\r\n\r\n');
+    });
+    await until(() => upstreamClosed === 1);
+    const second = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      request(`http://127.0.0.1:${proxy.port}/small`, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => { body += c; }).on('end', () => resolve({ status: res.statusCode!, body }));
+      }).on('error', reject).end();
+    });
+    assert.deepEqual(second, { status: 200, body: 'ok' });
+    assert.equal(served, 2);
+  } finally {
+    proxy.server.closeAllConnections(); proxy.server.close();
+    backend.server.closeAllConnections(); backend.server.close();
+    await upstream.close();
+  }
+});
