@@ -8,6 +8,7 @@ import type { TracingConfig } from '../config/tracing-schema.js';
 import { buildTracing } from './build-tracing.js';
 import { createUpstreamPools, type UpstreamPools } from '../proxy/index.js';
 import { handleSignals } from './handle-signals.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { runMain } from './run-main.js';
 import { startAdmin } from './start-admin.js';
 import { startServer, type RequestHandler } from './start-server.js';
@@ -91,6 +92,7 @@ export function changedKeys<C>(before: C, after: C, keys: readonly (keyof C & st
  */
 export function runGateway<C extends GatewayConfig>(definition: GatewayDefinition<C>): void {
   runMain(`phantom ${definition.program}`, async () => {
+    limitHeapGrowth(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`);
     const { values } = parseArgs({ options: { config: { type: 'string' }, check: { type: 'boolean', default: false }, online: { type: 'boolean', default: false } } });
     if (!values.config) throw new ConfigError('(command line)', ['--config <file> is required']);
     const file = values.config;
