@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createECDH, createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { JSONWebKeySet } from 'jose';
 import { fromKeyObject, loadPrivateKey, type LoadedKey, type SigningAlgorithm } from './load-private-key.js';
 
@@ -17,9 +17,28 @@ export interface SigningKeys {
   jwks(): JSONWebKeySet;
 }
 
-export function generateKeyObject(alg: SigningAlgorithm) {
-  if (alg === 'ES256') return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  if (alg === 'EdDSA') return generateKeyPairSync('ed25519').privateKey;
+/** PKCS #8 for an Ed25519 private key, before its 32-byte seed (RFC 8410 §7) */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * A new private key. EC and Ed25519 keys are built from fresh key material
+ * rather than by Node's key-generation job: on Node 20 a process hung for good
+ * when a GC finalized the finished job while the same key was being exported
+ * as a JWK (the export holds the key's mutex across V8 allocations, the job's
+ * destructor takes it; seen once in CI, in libs/minting/low-s.test.ts, with
+ * gdb). RSA keys still come from generateKeyPairSync.
+ */
+export function generateKeyObject(alg: SigningAlgorithm): KeyObject {
+  if (alg === 'ES256') {
+    const ecdh = createECDH('prime256v1');
+    const point = ecdh.generateKeys(); // 0x04 ‖ x ‖ y
+    const raw = ecdh.getPrivateKey();
+    const d = Buffer.alloc(32);
+    raw.copy(d, 32 - raw.length);
+    const b64 = (bytes: Buffer) => bytes.toString('base64url');
+    return createPrivateKey({ key: { kty: 'EC', crv: 'P-256', x: b64(point.subarray(1, 33)), y: b64(point.subarray(33, 65)), d: b64(d) }, format: 'jwk' });
+  }
+  if (alg === 'EdDSA') return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, randomBytes(32)]), format: 'der', type: 'pkcs8' });
   return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 }
 
