@@ -62,3 +62,37 @@ test('a client that leaves mid-body stops the upstream response and frees the up
     await upstream.close();
   }
 });
+
+test('a client that leaves before the upstream\'s headers frees the upstream socket for the next request (attacker\'s pass)', async () => {
+  let served = 0;
+  let slowClosed = false;
+  const backend = await listen((req, res) => {
+    served++;
+    if (req.url === '/small') { res.end('ok'); return; }
+    res.on('close', () => { slowClosed = true; }); // aborted by the gateway, or answered (the leak)
+    setTimeout(() => { if (!res.destroyed) res.end('late'); }, 300); // answers after the client has gone; keeps the connection open
+  });
+  // one upstream socket, no queue: the second request gets it only if the first gave it back
+  const upstream = createUpstream(`http://127.0.0.1:${backend.port}`, { connectTimeoutMs: 500, responseTimeoutMs: 30_000, maxSockets: 1, maxQueued: 0 });
+  const proxy = await listen((req, res) => upstream.forward(req, res, { path: req.url!, headers: {} }, (err) => writeError(res, err, 'test')));
+  try {
+    const socket = connect(proxy.port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => served === 1);
+    socket.destroy(); // before the upstream's headers (300 ms)
+    await until(() => slowClosed); // the upstream request ended, either way (the leak kept its socket from here on)
+    const second = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      request(`http://127.0.0.1:${proxy.port}/small`, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => { body += c; }).on('end', () => resolve({ status: res.statusCode!, body }));
+      }).on('error', reject).end();
+    });
+    assert.deepEqual(second, { status: 200, body: 'ok' });
+    assert.equal(served, 2);
+  } finally {
+    proxy.server.closeAllConnections(); proxy.server.close();
+    backend.server.closeAllConnections(); backend.server.close();
+    await upstream.close();
+  }
+});

@@ -69,20 +69,25 @@ export function createResponseHandler(options: ResponseHandlerOptions): Dispatch
     done(err);
   };
   const onDrain = () => resume?.();
+  // from the start, not from the headers on: a client that leaves before the upstream answers must free the
+  // upstream socket too (the attacker's pass: with the listener added in onHeaders, such a request held its
+  // socket and queue slot until the upstream closed the connection, and one token could fill the pool)
+  res.on('close', onClose);
   return {
     onConnect(abortRequest: (err?: Error) => void) {
       abort = abortRequest;
-      if (res.destroyed) abortRequest();
+      if (res.destroyed) onClose();
     },
     onHeaders(statusCode: number, raw: Buffer[], resumeRequest: () => void): boolean {
       if (statusCode < 200) return true; // 1xx: the final answer follows
+      if (res.destroyed) { onClose(); return false; }
       resume = resumeRequest;
       options.onResponse?.();
       res.writeHead(statusCode, relayHeaders(raw, options.added));
-      res.on('close', onClose);
       return res.writableNeedDrain !== true;
     },
     onData(chunk: Buffer): boolean {
+      if (res.destroyed) { onClose(); return false; }
       if (res.write(chunk)) return true;
       if (!res.destroyed) res.once('drain', onDrain);
       return false;
