@@ -12,6 +12,19 @@ const listen = (handler: (req: IncomingMessage, res: ServerResponse) => void): P
     server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port }));
   });
 
+/** the second request of a test: GET /small on a fresh connection */
+const getSmall = (port: number): Promise<{ status: number; body: string }> => new Promise((resolve, reject) => {
+  request(`http://127.0.0.1:${port}/small`, { agent: false }, (res) => {
+    let body = '';
+    res.setEncoding('utf8').on('data', (c: string) => { body += c; }).on('end', () => resolve({ status: res.statusCode!, body }));
+  }).on('error', reject).end();
+});
+
+async function closeAll(proxy: Server, backend: Server, upstream: { close(): Promise<void> }): Promise<void> {
+  for (const server of [proxy, backend]) { server.closeAllConnections(); server.close(); }
+  await upstream.close();
+}
+
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!condition()) {
@@ -48,18 +61,10 @@ test('a client that leaves mid-body stops the upstream response and frees the up
       socket.write('GET /endless HTTP/1.1\r\nHost: x\r\n\r\n');
     });
     await until(() => upstreamClosed === 1);
-    const second = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      request(`http://127.0.0.1:${proxy.port}/small`, { agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (c: string) => { body += c; }).on('end', () => resolve({ status: res.statusCode!, body }));
-      }).on('error', reject).end();
-    });
-    assert.deepEqual(second, { status: 200, body: 'ok' });
+    assert.deepEqual(await getSmall(proxy.port), { status: 200, body: 'ok' });
     assert.equal(served, 2);
   } finally {
-    proxy.server.closeAllConnections(); proxy.server.close();
-    backend.server.closeAllConnections(); backend.server.close();
-    await upstream.close();
+    await closeAll(proxy.server, backend.server, upstream);
   }
 });
 
@@ -82,17 +87,9 @@ test('a client that leaves before the upstream\'s headers frees the upstream soc
     await until(() => served === 1);
     socket.destroy(); // before the upstream's headers (300 ms)
     await until(() => slowClosed); // the upstream request ended, either way (the leak kept its socket from here on)
-    const second = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      request(`http://127.0.0.1:${proxy.port}/small`, { agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (c: string) => { body += c; }).on('end', () => resolve({ status: res.statusCode!, body }));
-      }).on('error', reject).end();
-    });
-    assert.deepEqual(second, { status: 200, body: 'ok' });
+    assert.deepEqual(await getSmall(proxy.port), { status: 200, body: 'ok' });
     assert.equal(served, 2);
   } finally {
-    proxy.server.closeAllConnections(); proxy.server.close();
-    backend.server.closeAllConnections(); backend.server.close();
-    await upstream.close();
+    await closeAll(proxy.server, backend.server, upstream);
   }
 });
