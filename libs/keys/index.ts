@@ -3,4 +3,4 @@ export { loadSigningKeys, generateKeyObject, type SigningKeys, type SigningKeyCo
 export { createKeyring, type Keyring } from './keyring.js';
 export { loadPublicKey } from './load-public-key.js';
 export { loadDecryptionKey, type DecryptionKey } from './load-decryption-key.js';
-export { SIGNING_ALGORITHMS, KEY_MANAGEMENT_ALGORITHMS, type KeyManagementAlgorithm } from './algorithms.js';
+export { SIGNING_ALGORITHMS, KEY_MANAGEMENT_ALGORITHMS, NODE_SIGNATURE_PARAMS, type KeyManagementAlgorithm } from './algorithms.js';

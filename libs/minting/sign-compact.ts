@@ -1,15 +1,7 @@
-import { KeyObject, constants, sign, type webcrypto } from 'node:crypto';
+import { KeyObject, sign, type webcrypto } from 'node:crypto';
 import type { JWTPayload } from 'jose';
-import type { LoadedKey } from '../keys/index.js';
+import { NODE_SIGNATURE_PARAMS, type LoadedKey } from '../keys/index.js';
 import { toLowS } from '../verification/ecdsa-low-s.js';
-
-/** node:crypto's spelling of each JWS algorithm (RFC 7518 §3) */
-const SIGN_PARAMS = {
-  ES256: { digest: 'sha256', options: { dsaEncoding: 'ieee-p1363' } },
-  EdDSA: { digest: null, options: {} },
-  RS256: { digest: 'sha256', options: {} },
-  PS256: { digest: 'sha256', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST } },
-} as const;
 
 interface Signer { headerB64: string; keyObject: KeyObject }
 const signers = new WeakMap<LoadedKey, Signer>();
@@ -34,7 +26,7 @@ export function signCompact(key: LoadedKey, claims: JWTPayload): string | Promis
     signers.set(key, signer);
   }
   const input = `${signer.headerB64}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  const { digest, options } = SIGN_PARAMS[key.alg];
+  const { digest, options } = NODE_SIGNATURE_PARAMS[key.alg];
   const params = { key: signer.keyObject, ...options };
   if (key.alg === 'ES256' || key.alg === 'EdDSA') {
     return toLowS(key.alg, `${input}.${sign(digest, Buffer.from(input), params).toString('base64url')}`);

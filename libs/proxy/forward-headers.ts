@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from '
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../errors/index.js';
 import { HOP_BY_HOP, connectionScoped } from './hop-by-hop.js';
+import { OwnHeaders } from './own-headers.js';
 
 export interface HeaderPolicy {
   /** lower-case names a client must not set (internal identity headers); dropped */
@@ -39,15 +40,6 @@ export const DEFAULT_HEADER_LIMITS: HeaderLimits = { maxCount: 100, maxBytes: 12
 
 const FORWARDING = new Set(['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip']);
 const REQUEST_ID = /^[\w\-=.:]{1,200}$/;
-
-/**
- * A headers object that inherits no names — a client header named `__proto__`
- * or `constructor` is just a name — and, unlike `Object.create(null)` (a
- * dictionary from the start), a fast-mode object: built here and read by
- * undici once per request, measured in-process ~40 % cheaper to fill and walk.
- */
-const OwnHeaders = function OwnHeaders() { /* fields added by forwardHeaders */ } as unknown as new () => OutgoingHttpHeaders;
-OwnHeaders.prototype = Object.create(null) as object;
 
 export function remoteAddress(req: IncomingMessage): string {
   const address = req.socket.remoteAddress ?? '';

@@ -39,6 +39,12 @@ test('relayHeaders: repeated names kept, hop-by-hop and Connection-listed names 
   assert.deepEqual({ ...relayHeaders(raw, { 'x-request-id': 'gw' }) }, { 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain', 'x-request-id': 'gw' });
 });
 
+test('relayHeaders: upstream headers named like Object.prototype members are relayed as they came', () => {
+  const raw = ['Constructor', 'c', 'toString', 't', 'hasOwnProperty', 'h', 'valueOf', 'v1', 'valueOf', 'v2'].map((s) => Buffer.from(s, 'latin1'));
+  assert.deepEqual({ ...relayHeaders(raw, { 'x-request-id': 'gw' }) }, { constructor: 'c', tostring: 't', hasownproperty: 'h', valueof: ['v1', 'v2'], 'x-request-id': 'gw' });
+  assert.deepEqual({ ...relayHeaders(raw, undefined) }, { constructor: 'c', tostring: 't', hasownproperty: 'h', valueof: ['v1', 'v2'] });
+});
+
 test('a client that leaves mid-body stops the upstream response and frees the upstream socket for the next request', async () => {
   let upstreamClosed = 0;
   let served = 0;

@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { HOP_BY_HOP, connectionScoped } from './hop-by-hop.js';
+import { OwnHeaders } from './own-headers.js';
 
 export interface ResponseHandlerOptions {
   res: ServerResponse;
@@ -27,10 +28,10 @@ export function relayHeaders(raw: readonly (Buffer | string | string[])[], added
     if (name.length === 10 && name.toLowerCase() === 'connection') connection = connection === undefined ? text(raw[i + 1]!) : `${connection},${text(raw[i + 1]!)}`;
   }
   const scoped = connectionScoped(connection);
-  const out: OutgoingHttpHeaders = {};
+  const out = new OwnHeaders();
   for (let i = 0; i < raw.length; i += 2) {
     const name = text(raw[i]!).toLowerCase();
-    if (HOP_BY_HOP.has(name) || scoped?.has(name) || name === '__proto__' || (added !== undefined && added[name] !== undefined)) continue;
+    if (HOP_BY_HOP.has(name) || scoped?.has(name) || name === '__proto__' || (added !== undefined && Object.hasOwn(added, name))) continue;
     const value = text(raw[i + 1]!);
     const prior = out[name];
     if (prior === undefined) out[name] = value;

@@ -1,10 +1,11 @@
-import { compactDecrypt, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
+import { compactDecrypt, errors as joseErrors, type JWTPayload } from 'jose';
 import type { KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { GatewayError, isGatewayError } from '../errors/index.js';
 import type { JwksCache } from './jwks-cache.js';
 import { hasCanonicalShape } from './token-shape.js';
 import { isHighS } from './ecdsa-low-s.js';
+import { verifyCompact } from './verify-compact.js';
 import { createSingleFlight } from '../cache/index.js';
 
 export interface VerifierOptions {
@@ -68,8 +69,9 @@ function invalid(reason: string, description = 'the access token is invalid'): G
 }
 
 /**
- * Strict RFC 9068 / RFC 8725 verification: canonical shape first, then jose
- * with an algorithm allow-list, exact iss, aud, typ at+jwt, exp required,
+ * Strict RFC 9068 / RFC 8725 verification: canonical shape first, then an
+ * algorithm allow-list, the signature (node:crypto, verify-compact.ts) and
+ * jose's claims-set checks: exact iss, aud, typ at+jwt, exp required,
  * nbf/iat with skew, a maximum lifetime. Keys come only from the JWKS cache,
  * never from the token (jku, x5u, jwk, x5c are ignored). Verified tokens are
  * cached until their exp under their last segment (the signature, or a JWE's
@@ -131,20 +133,22 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const jws = await unwrap(token);
       if (!hasCanonicalShape(jws, 'jws')) throw invalid('shape', 'the access token is not a well-formed JWS');
       // one JWT, one spelling: an ECDSA signature with s > n/2 is the malleable twin of a valid one
-      const { alg } = protectedHeader(jws);
+      const header = protectedHeader(jws);
+      const { alg } = header;
       if (requireLowS && typeof alg === 'string' && isHighS(alg, jws.slice(jws.lastIndexOf('.') + 1))) throw invalid('high_s', 'the access token signature is not in canonical form');
       stats.verifications++;
       let claims: JWTPayload;
       try {
-        ({ payload: claims } = await jwtVerify(jws, options.jwks.getKey, {
+        if (!algorithms.includes(alg as string)) throw invalid('alg_not_allowed', 'the token algorithm is not allowed');
+        const key = await options.jwks.getKey(header);
+        claims = verifyCompact(jws, header, key, {
           issuer: options.issuer,
           audience: options.audience,
-          algorithms,
           typ: 'at+jwt',
           clockTolerance: options.clockSkewSeconds,
           requiredClaims: ['exp', 'iat', 'iss', 'aud'],
           currentDate: new Date(now()),
-        }));
+        });
       } catch (err) {
         if (isGatewayError(err)) throw err;
         const code = (err as { code?: string }).code ?? '';
