@@ -20,28 +20,33 @@ function secretAuth(as: AsSection, method: SecretMethod, privateKey: { key: Cryp
   }
 }
 
+/** The largest answer the edge reads from the AS (discovery, introspection, JWKS): an introspection answer is a few hundred bytes */
+export const AS_MAX_RESPONSE_BYTES = 1024 * 1024;
+
 /**
- * With `authorizationServer.tls`: every call to the AS (discovery, introspection, the token endpoint,
- * RFC 9701 keys, the JWKS of JWT access tokens) on one connection pool that trusts the configured CA and presents the edge's client
- * certificate — the credential of tls_client_auth / self_signed_tls_client_auth (RFC 8705 §2).
+ * Every call to the AS (discovery, introspection, the token endpoint, RFC 9701
+ * keys, the JWKS of JWT access tokens) on one connection pool whose answers
+ * are bounded (undici's `maxResponseSize`: a larger body fails the call,
+ * answered 503 like an AS that cannot be reached, instead of being held in
+ * memory whole) and, with `authorizationServer.tls`, that trusts the
+ * configured CA and presents the edge's client certificate — the credential
+ * of tls_client_auth / self_signed_tls_client_auth (RFC 8705 §2).
  */
 const fetches = new WeakMap<AsSection, { fetch: FetchLike; lean: FetchLike; dispatcher: Agent }>();
-function asTlsFetches(as: AsSection): { fetch: FetchLike; lean: FetchLike; dispatcher: Agent } | undefined {
-  if (!as.tls) return undefined;
+function asFetches(as: AsSection): { fetch: FetchLike; lean: FetchLike; dispatcher: Agent } {
   let both = fetches.get(as);
   if (!both) {
-    const dispatcher = new Agent({ connect: upstreamTlsOptions(as.tls, 'authorizationServer.tls') });
+    const dispatcher = new Agent({ maxResponseSize: AS_MAX_RESPONSE_BYTES, ...(as.tls ? { connect: upstreamTlsOptions(as.tls, 'authorizationServer.tls') } : {}) });
     both = { fetch: (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>, lean: createLeanFetch(dispatcher), dispatcher };
     fetches.set(as, both);
   }
   return both;
 }
-export const asTlsFetch = (as: AsSection): FetchLike | undefined => asTlsFetches(as)?.fetch;
+export const asFetch = (as: AsSection): FetchLike => asFetches(as).fetch;
 
 /** The AS client for the edge's validated `authorizationServer` section (the private key loaded by the caller). */
 export function createAsClientFromConfig(as: AsSection, privateKey?: { key: CryptoKey; kid: string }): AsClient {
-  const fetch = asTlsFetch(as);
-  const introspectionFetch = asTlsFetches(as)?.lean;
+  const { fetch, lean: introspectionFetch, dispatcher: introspectionDispatcher } = asFetches(as);
   let auth: ClientAuthConfig;
   if (as.clientAuth === 'bearer') {
     const bearer = as.bearer!;
@@ -73,6 +78,6 @@ export function createAsClientFromConfig(as: AsSection, privateKey?: { key: Cryp
     allowHttp: as.allowHttp,
     fetch,
     introspectionFetch,
-    introspectionDispatcher: asTlsFetches(as)?.dispatcher,
+    introspectionDispatcher,
   });
 }

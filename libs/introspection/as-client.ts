@@ -39,6 +39,14 @@ export type FetchLike = (url: string, init: { method?: string; headers?: Record<
 /** a TLS client-auth method: the certificate is the credential (RFC 8705 §2) */
 const isTlsAuth = (method: string) => method === 'tls_client_auth' || method === 'self_signed_tls_client_auth';
 
+/** why an introspection call failed on the way: timed out, an answer over the AS pool's size bound, or no answer */
+function callFailure(err: unknown): string {
+  if ((err as Error).name === 'TimeoutError') return 'introspection_timeout';
+  // undici's maxResponseSize on the AS's pool (as-client-from-config.ts); the general path wraps it in a fetch TypeError
+  const code = (err as { code?: string }).code ?? ((err as { cause?: { code?: string } }).cause?.code);
+  return code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? 'introspection_too_large' : 'introspection_unreachable';
+}
+
 /** The one failure mode the edge shows a client for an AS problem: 503, retry soon. */
 export function asUnavailable(reason: string, cause?: unknown): GatewayError {
   return new GatewayError('authorization_server_unavailable', undefined, { retryAfter: 2, reason, cause });
@@ -138,7 +146,7 @@ export function createAsClient(options: AsClientOptions): AsClient {
         requestJwtResponse: jwtMode === 'require' || (jwtMode === 'auto' && (as.introspection_signing_alg_values_supported?.length ?? 0) > 0),
       });
     } catch (err) {
-      throw asUnavailable((err as Error).name === 'TimeoutError' ? 'introspection_timeout' : 'introspection_unreachable', err);
+      throw asUnavailable(callFailure(err), err);
     }
   }
 
@@ -189,7 +197,7 @@ export function createAsClient(options: AsClientOptions): AsClient {
       let response: Response;
       if (direct) {
         const answer = await direct(token).catch((err: unknown) => {
-          throw asUnavailable((err as Error).name === 'TimeoutError' ? 'introspection_timeout' : 'introspection_unreachable', err);
+          throw asUnavailable(callFailure(err), err);
         });
         if ('json' in answer) return accepted(answer.json);
         response = answer.response; // a JWT answer or an error status: the general checks below

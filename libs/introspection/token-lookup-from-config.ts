@@ -3,7 +3,7 @@ import { createJwksCache, createVerifier, type Verifier } from '../verification/
 import { asUnavailable, type AsClient } from './as-client.js';
 import type { IntrospectionCache } from './introspection-cache.js';
 import { createJwtAccessTokenLookup } from './jwt-access-tokens.js';
-import { asTlsFetch } from './as-client-from-config.js';
+import { asFetch } from './as-client-from-config.js';
 
 type AsSection = EdgeConfig['authorizationServer'];
 
@@ -20,7 +20,7 @@ export function createTokenLookupFromConfig(as: AsSection, asClient: AsClient, i
     const url = as.jwksUri ?? (await asClient.discover()).jwks_uri;
     if (!url) throw asUnavailable('jwks_uri_unknown', new Error('the AS metadata has no jwks_uri (set authorizationServer.jwksUri)'));
     const jwks = createJwksCache({
-      url, timeoutMs: as.timeoutMs, fetch: asTlsFetch(as), minAgeSeconds: 60, maxAgeSeconds: 3600, unknownKidCooldownSeconds: 10, maxStaleSeconds: 86_400, algorithms: jwt.algorithms,
+      url, timeoutMs: as.timeoutMs, fetch: asFetch(as), minAgeSeconds: 60, maxAgeSeconds: 3600, unknownKidCooldownSeconds: 10, maxStaleSeconds: 86_400, algorithms: jwt.algorithms,
     });
     jwks.start();
     return createVerifier({

@@ -96,8 +96,11 @@ export function createUpstream(origin: string, options: UpstreamOptions): Upstre
       res, added: target.responseHeaders, onResponse: target.onResponse,
       onDone(err) {
         if (!err) { release(); return; }
-        if (res.headersSent) { release(); res.destroy(); return; }
+        // the client left (the handler aborted the upstream request): nobody to answer
         if (res.destroyed) { release(); return; }
+        // the upstream failed mid-response: the client's response is cut (the error model destroys it), and the
+        // failure is the upstream's, recorded as such — not a client that went away (499)
+        if (res.headersSent) { release(); onError(toGatewayError(err, https)); return; }
         if (retriesLeft > 0 && STALE_SOCKET.has(err.code ?? '')) {
           // a pooled keep-alive socket the upstream had already closed: safe to retry a request without a body
           queueMicrotask(() => attempt(req, res, target, onError, retriesLeft - 1, body, release));

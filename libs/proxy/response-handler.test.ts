@@ -99,3 +99,30 @@ test('a client that leaves before the upstream\'s headers frees the upstream soc
     await closeAll(proxy.server, backend.server, upstream);
   }
 });
+
+test('a 304 with the representation\'s Content-Length (RFC 9110 §8.6) is relayed without a body and the connection stays usable', async () => {
+  const backend = await listen((req, res) => {
+    if (req.url === '/small') { res.end('ok'); return; }
+    // what a cache-validating origin sends: the length of the representation the client already has
+    res.writeHead(304, { etag: '"v1"', 'content-length': '10' }).end();
+  });
+  const upstream = createUpstream(`http://127.0.0.1:${backend.port}`, { connectTimeoutMs: 500, responseTimeoutMs: 5000, maxSockets: 1 });
+  const proxy = await listen((req, res) => upstream.forward(req, res, { path: req.url!, headers: {} }, (err) => writeError(res, err, 'test')));
+  try {
+    // two requests on one connection, from a raw socket: the second is answered only if the 304 left the connection in step
+    const got = await new Promise<string>((resolve, reject) => {
+      const socket = connect(proxy.port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (c: Buffer) => { text += c.toString('latin1'); if (text.includes('\r\n\r\nok')) { socket.destroy(); resolve(text); } })
+        .on('close', () => resolve(text)).on('error', reject);
+      socket.write('GET /etag HTTP/1.1\r\nHost: x\r\nIf-None-Match: "v1"\r\n\r\nGET /small HTTP/1.1\r\nHost: x\r\n\r\n');
+    });
+    const [first, second] = got.split(/(?=HTTP\/1\.1 )/);
+    assert.match(first!, /^HTTP\/1\.1 304 /);
+    assert.match(first!, /\r\netag: "v1"\r\n/i);
+    assert.ok(first!.endsWith('\r\n\r\n'), 'no body after the 304 head');
+    assert.match(second ?? '', /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nok$/);
+  } finally {
+    await closeAll(proxy.server, backend.server, upstream);
+  }
+});

@@ -85,6 +85,10 @@ export function createResponseHandler(options: ResponseHandlerOptions): Dispatch
       resume = resumeRequest;
       options.onResponse?.();
       res.writeHead(statusCode, relayHeaders(raw, options.added));
+      // a 204 or 304 has no body whatever its head says (RFC 9112 §6.3): answered now. undici checks a 304's
+      // Content-Length (which RFC 9110 §8.6 lets a server send) against a body that never comes and fails the
+      // exchange; that failure, after this, only closes its upstream socket
+      if (statusCode === 204 || statusCode === 304) { res.end(); done(undefined); }
       return res.writableNeedDrain !== true;
     },
     onData(chunk: Buffer): boolean {
@@ -94,7 +98,7 @@ export function createResponseHandler(options: ResponseHandlerOptions): Dispatch
       return false;
     },
     onComplete() {
-      res.end();
+      if (!finished) res.end();
       done(undefined);
     },
     onError(err: Error & { code?: string }) {

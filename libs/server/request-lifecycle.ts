@@ -50,7 +50,9 @@ export function createRequestLifecycle(options: { logger: Logger; realm: string;
         closed = true;
         record.onClose?.();
         if (--inFlight === 0 && onIdle.length > 0) { for (const done of onIdle) done(); onIdle = []; }
-        const status = res.writableFinished ? res.statusCode : 499;
+        // unfinished: the client left (499), unless the response was cut on our side after its head went out (an
+        // upstream failing mid-body: its code is in the record); that is logged with the status the client got
+        const status = res.writableFinished || (res.headersSent && record.code !== undefined) ? res.statusCode : 499;
         logRequest(record, status);
         if (span && tracer) tracer.end(span, record, status);
         options.metrics?.observe(record.route, status, ((record.switchedAt ?? performance.now()) - record.start) / 1000, record.code, record.reason, record.upstreamMs === undefined ? undefined : record.upstreamMs / 1000);

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { edgeConfigSchema, parseConfig } from '../config/index.js';
+import { GatewayError } from '../errors/index.js';
+import { AS_MAX_RESPONSE_BYTES, createAsClientFromConfig } from './as-client-from-config.js';
+
+/** a real AS stand-in on 127.0.0.1 whose introspection answer is active JSON padded to `size` bytes */
+async function paddedAs() {
+  let size = 100;
+  let base = '';
+  let sent = 0;
+  const server = createServer((req, res) => {
+    req.resume().on('end', () => {
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: base, introspection_endpoint: `${base}/introspect` }));
+        return;
+      }
+      const head = '{"active":true,"scope":"a","pad":"';
+      const body = `${head}${'x'.repeat(Math.max(0, size - head.length - 2))}"}`;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // in chunks, as a streaming AS would; counts what left before the edge stopped reading
+      const chunk = 64 * 1024;
+      let at = 0;
+      const more = (): void => {
+        while (at < body.length) {
+          const piece = body.slice(at, at + chunk);
+          at += piece.length;
+          sent += piece.length;
+          if (!res.write(piece)) { res.once('drain', more); return; }
+        }
+        res.end();
+      };
+      res.on('error', () => {});
+      more();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, setSize: (n: number) => { size = n; sent = 0; }, get sent() { return sent; }, close: () => { server.closeAllConnections(); server.close(); } };
+}
+
+const edgeDoc = (issuer: string) => ({
+  issuer: 'http://edge', development: true, keys: { generate: true },
+  authorizationServer: { issuer, clientId: 'edge', clientSecret: 's', allowHttp: true }, audiences: { orders: {} },
+  routes: [{ name: 'orders', pathPrefix: '/orders', upstream: 'http://micro', audience: 'orders' }],
+});
+
+test('an introspection answer over the AS size bound is a 503 introspection_too_large, not read whole; one just under it is accepted', async () => {
+  const as = await paddedAs();
+  try {
+    const client = createAsClientFromConfig(parseConfig('edge.yaml', edgeDoc(as.base), edgeConfigSchema).authorizationServer);
+    as.setSize(AS_MAX_RESPONSE_BYTES - 1024);
+    assert.equal((await client.introspect('t1')).active, true);
+    as.setSize(64 * AS_MAX_RESPONSE_BYTES);
+    await assert.rejects(client.introspect('t2'), (e: unknown) => e instanceof GatewayError && e.status === 503 && e.reason === 'introspection_too_large');
+    // the edge stopped reading near the bound: the AS's writes stalled far short of the 64 MiB answer
+    assert.ok(as.sent < 16 * AS_MAX_RESPONSE_BYTES, `the AS sent ${as.sent} bytes`);
+  } finally { as.close(); }
+});
