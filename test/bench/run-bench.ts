@@ -83,7 +83,8 @@ try {
     return microJwt;
   }
 
-  interface Scenario { name: string; description: string; run(seconds: number): Promise<LoadResult> }
+  /** `warm`: an untimed run before a timed one (default: `run`), uncounted */
+  interface Scenario { name: string; description: string; run(seconds: number): Promise<LoadResult>; warm?(seconds: number): Promise<unknown> }
   // where a gateway scenario's work goes, per request, over all its timed runs: introspections at the AS,
   // signatures at the edge (re-mints as JWTs near their end), full verifications at the micro (verified-cache misses)
   const work: Record<string, { requests: number; introspections: number; signatures: number; verifications: number }> = {};
@@ -113,19 +114,25 @@ try {
       name: 'micro-hop', description: 'micro alone: cached verification, scope, throttle, forward',
       run: async (s) => runWrk(`${topo.micro.url}/orders/1`, { ...load, seconds: s, headers: bearer(await freshJwt(s)) }),
     },
-    { name: 'gateway-warm', description: 'client → edge → micro → backend, one token', run: (s) => counted('gateway-warm', () => runWrk(`${topo.edge.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) })) },
+    {
+      name: 'gateway-warm', description: 'client → edge → micro → backend, one token',
+      run: (s) => counted('gateway-warm', () => runWrk(`${topo.edge.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) })),
+      warm: (s) => runWrk(`${topo.edge.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) }),
+    },
     { name: 'gateway-warm-nolog', description: 'gateway-warm with logging.accessLog: false at both hops', run: (s) => runWrk(`${topo.edgeNolog.url}/orders/1`, { ...load, seconds: s, headers: bearer(warmToken) }) },
     {
       name: 'gateway-many', description: `the same with ${S.many} distinct tokens round robin (steady state: every token's JWT current)`,
       run: async (s) => {
-        // steady state, as for a client population in continuous use: the runs of this scenario are 30–60 s apart and
+        // steady state, as for a client population in continuous use: the rounds run this scenario about a minute apart and
         // a minted JWT lives 60 s, so without this pass each run would start with lapsed JWTs and measure a re-mint and a
         // full verification per token (tokens idle for a minute), not many tokens. Untimed; its work is counted apart
         // (gateway-many-refresh). A JWT that enters its refresh-ahead window (the last 20 %) between this pass and the
-        // timed run is re-minted in the run: with runs ~35 s apart (a quiet machine) none is
+        // end of the timed run is re-minted in it (counted in the work line)
         await counted('gateway-many-refresh', () => runNodeLoad(topo.edge.url, manyRequests, S.connections));
         return counted('gateway-many', () => runWrk(`${topo.edge.url}/orders/1`, { ...load, seconds: s, tokenFile }));
       },
+      // the refresh pass before each timed run sends every token through the chain: that is its warm-up
+      warm: async () => undefined,
     },
   ];
 
@@ -182,12 +189,15 @@ try {
   /** CPU time each process spent per cold request (user + system, from /proc; 10 ms resolution, summed over the gateway's blocks) */
   const coldCpuUs = Object.fromEntries(Object.entries(coldCpuMs).map(([n, ms]) => [n, Math.round((ms * 1000) / coldTokens.length)]));
 
+  const warmUp = (s: Scenario) => (s.warm ? s.warm(1) : s.run(1));
   log(`warm-up: ${S.warmup}s per scenario`);
   for (const s of scenarios) await s.run(S.warmup);
   const runs = new Map<string, LoadResult[]>(scenarios.map((s) => [s.name, []]));
   for (let round = 0; round < S.rounds; round++) {
     const order = [...scenarios.slice(round % scenarios.length), ...scenarios.slice(0, round % scenarios.length)];
     for (const s of round % 2 ? order.reverse() : order) {
+      // one untimed second first: the round measures the scenario warm, not its processes' ramp after sitting idle (above)
+      await warmUp(s);
       const r = await s.run(S.seconds);
       runs.get(s.name)!.push(r);
       log(`round ${round + 1} ${s.name.padEnd(13)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99ms.toFixed(2)} ms`);
@@ -208,14 +218,24 @@ try {
   };
   const byScenario = new Map(scenarios.map((s) => [s.name, s]));
   const paired = new Map<string, number[]>(PAIRED.map(([name, reference]) => [key(name, reference), []]));
-  log(`paired: ${S.pairs} pairs of ${S.pairSeconds} s runs per ratio target`);
-  for (let i = 0; i < S.pairs; i++) {
-    for (const [name, reference] of PAIRED) {
+  // one target's pairs back to back, after one untimed second of each side: a scenario whose processes sat idle runs
+  // slower for its first seconds (V8 shrinks the young generation at the first scavenge and re-optimizes; measured: the
+  // first second after 20 s idle at 0.53–0.60 of steady state for the gateways, 0.78 for node-chain), so cycling
+  // through all targets pair by pair (each scenario idle ~20 s between its runs) priced that ramp, more for the gateways
+  // like for like: the micro hop's client sends the edge's JWT (~600 bytes), so its reference pipe hop is sent the same
+  // request (the opaque token is 43 bytes; the pipe and the backend would parse and copy less)
+  const pipeHopWithJwt: Scenario = { ...byScenario.get('pipe-hop')!, run: async (s) => runWrk(`${topo.pipe1.url}/orders/1`, { ...load, seconds: s, headers: bearer(await freshJwt(s)) }) };
+  const pairSide = (name: string, reference: string, which: string): Scenario => (name === 'micro-hop' && which === reference ? pipeHopWithJwt : byScenario.get(which)!);
+  log(`paired: ${S.pairs} pairs of ${S.pairSeconds} s runs per ratio target, one target at a time`);
+  for (const [name, reference] of PAIRED) {
+    for (const which of [reference, name]) await warmUp(pairSide(name, reference, which));
+    const ratios = paired.get(key(name, reference))!;
+    for (let i = 0; i < S.pairs; i++) {
       const rps: Record<string, number> = {};
-      for (const which of i % 2 ? [name, reference] : [reference, name]) rps[which] = (await byScenario.get(which)!.run(S.pairSeconds)).rps;
-      paired.get(key(name, reference))!.push(rps[name]! / rps[reference]!);
+      for (const which of i % 2 ? [name, reference] : [reference, name]) rps[which] = (await pairSide(name, reference, which).run(S.pairSeconds)).rps;
+      ratios.push(rps[name]! / rps[reference]!);
     }
-    log(`pair ${i + 1} ${PAIRED.map(([name, reference]) => `${key(name, reference)} ${paired.get(key(name, reference))![i]!.toFixed(2)}`).join('  ')}`);
+    log(`${key(name, reference)}: ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
   }
 
   // cold (every request a new token: introspection + signature each) and the AS's own introspection rate were measured
@@ -354,7 +374,7 @@ try {
     notes: [
       ...(topo.nginx ? [] : ['nginx-chain skipped: no nginx binary (Debian: apt-get install nginx)']),
       'table ratios are medians of per-round ratios; the targets use the paired phase (each gateway scenario next to its reference, alternating order, median of the pairs); absolute figures drift on a shared machine',
-      'micro-hop runs the micro gateway with its defaults (the JWT forwarded, no claim headers); its client sends the JWT the edge minted',
+      'micro-hop runs the micro gateway with its defaults (the JWT forwarded, no claim headers); its client sends the JWT the edge minted, and in its pairs the pipe hop is sent the same JWT (like for like)',
       'gateways run with the shipped defaults (access log on, level info), each logging to its own file; gateway-warm-nolog has logging.accessLog: false; nginx logs to its default access_log (combined format, a file); the node:http pipe proxies log nothing; gateway-warm/many ratios include two gateway hops',
       'gateway-many: before each timed run, one untimed pass over all its tokens renews the JWTs that lapsed since the previous run (its work is the gateway-many-refresh line)',
       ...Object.entries(work).map(([name, w]) => `${name} work per 1000 requests in its timed runs: ${(1000 * w.introspections / w.requests).toFixed(2)} introspections, ${(1000 * w.signatures / w.requests).toFixed(2)} signatures (re-mints), ${(1000 * w.verifications / w.requests).toFixed(2)} full JWT verifications at the micro (${w.requests} requests)`),
