@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { edgeConfigSchema, parseConfig } from '../config/index.js';
 import { GatewayError } from '../errors/index.js';
@@ -58,4 +59,23 @@ test('an introspection answer over the AS size bound is a 503 introspection_too_
     // the edge stopped reading near the bound: the AS's writes stalled far short of the 64 MiB answer
     assert.ok(as.sent < 16 * AS_MAX_RESPONSE_BYTES, `the AS sent ${as.sent} bytes`);
   } finally { as.close(); }
+});
+
+test('a gzip AS answer is bounded by its decoded size: metadata that inflates past the bound is refused, a small one still read', async () => {
+  let base = '';
+  let pad = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    // 64 MiB of metadata is about 64 KB of gzip: under the pool's bound on the wire
+    const gz = gzipSync(Buffer.from(`{"issuer":"${base}","introspection_endpoint":"${base}/introspect","pad":"${'x'.repeat(pad)}"}`));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': gz.length }).end(gz);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = () => createAsClientFromConfig(parseConfig('edge.yaml', edgeDoc(base), edgeConfigSchema).authorizationServer);
+  try {
+    assert.equal((await client().discover()).introspection_endpoint, `${base}/introspect`);
+    pad = 64 * AS_MAX_RESPONSE_BYTES;
+    await assert.rejects(client().discover(), (e: unknown) => e instanceof GatewayError && e.status === 503 && e.reason === 'discovery_failed');
+  } finally { server.closeAllConnections(); server.close(); }
 });

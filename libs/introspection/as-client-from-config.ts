@@ -23,6 +23,33 @@ function secretAuth(as: AsSection, method: SecretMethod, privateKey: { key: Cryp
 /** The largest answer the edge reads from the AS (discovery, introspection, JWKS): an introspection answer is a few hundred bytes */
 export const AS_MAX_RESPONSE_BYTES = 1024 * 1024;
 
+const NULL_BODY = new Set([204, 205, 304]);
+
+/**
+ * The answer of `fetch` with its body read, at most AS_MAX_RESPONSE_BYTES decoded:
+ * the pool's maxResponseSize counts the bytes on the wire, and `fetch` inflates a
+ * gzip, deflate or br answer after it (a 200 KB gzip answer was read as 200 MB).
+ * Over the bound: the error undici gives for maxResponseSize, so the reason is the same.
+ */
+async function bounded(res: Response): Promise<Response> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body?.getReader();
+  for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader!.read()) {
+    size += chunk.value.byteLength;
+    if (size > AS_MAX_RESPONSE_BYTES) {
+      await reader!.cancel().catch(() => {});
+      throw Object.assign(new Error(`the authorization server's answer is larger than ${AS_MAX_RESPONSE_BYTES} bytes`), { code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' });
+    }
+    chunks.push(chunk.value);
+  }
+  const headers = new Headers(res.headers as unknown as Headers);
+  // the body is the decoded one now
+  headers.delete('content-encoding');
+  headers.delete('content-length');
+  return new Response(NULL_BODY.has(res.status) ? null : Buffer.concat(chunks), { status: res.status, statusText: res.statusText, headers });
+}
+
 /**
  * Every call to the AS (discovery, introspection, the token endpoint, RFC 9701
  * keys, the JWKS of JWT access tokens) on one connection pool whose answers
@@ -37,7 +64,7 @@ function asFetches(as: AsSection): { fetch: FetchLike; lean: FetchLike; dispatch
   let both = fetches.get(as);
   if (!both) {
     const dispatcher = new Agent({ maxResponseSize: AS_MAX_RESPONSE_BYTES, ...(as.tls ? { connect: upstreamTlsOptions(as.tls, 'authorizationServer.tls') } : {}) });
-    both = { fetch: (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>, lean: createLeanFetch(dispatcher), dispatcher };
+    both = { fetch: async (url, init) => bounded(await undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Response), lean: createLeanFetch(dispatcher), dispatcher };
     fetches.set(as, both);
   }
   return both;

@@ -66,3 +66,11 @@ test('verifyCompact refuses a changed payload or signature, another key, an unkn
   assert.equal(ownOutcome(await signed('PS256', claims), await publicKey('RS256')), 'gateway:alg_mismatch');
   assert.equal(ownOutcome(token, await importJWK(await exportJWK(generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey), 'ES384') as CryptoKey), 'gateway:alg_mismatch');
 });
+
+test('verifyCompact refuses, as jose jwtVerify does, a key whose JWKS key_ops leave out verify', async () => {
+  const token = await signed('ES256', claims);
+  const key = await importJWK({ ...(await exportJWK(KEYS.ES256.publicKey)), key_ops: [] }, 'ES256') as CryptoKey;
+  assert.deepEqual(key.usages, []);
+  await assert.rejects(jwtVerify(token, key, options), /usages must include verify/);
+  assert.equal(ownOutcome(token, key), 'gateway:key_usage');
+});

@@ -33,6 +33,8 @@ export function verifyCompact(jws: string, header: Readonly<Record<string, unkno
   if (key.algorithm.name !== params.cryptoKey || (alg === 'ES256' && (key.algorithm as { namedCurve?: string }).namedCurve !== 'P-256')) {
     throw invalid('alg_mismatch', 'the token algorithm does not fit its key');
   }
+  // a JWKS key whose key_ops leave out "verify" (RFC 7517 §4.3; jose imports it with those usages) verifies nothing, as jose's own check had it
+  if (!key.usages.includes('verify')) throw invalid('key_usage', 'the token key is not for verification');
   // no JWS extension is understood here (RFC 7515 §4.1.11): a token that names one is refused
   if (header.crit !== undefined) throw invalid('not_supported', 'the access token names critical header extensions');
   let nodeKey = nodeKeys.get(key);
