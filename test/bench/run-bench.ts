@@ -221,7 +221,8 @@ try {
   // one target's pairs back to back, after one untimed second of each side: a scenario whose processes sat idle runs
   // slower for its first seconds (V8 shrinks the young generation at the first scavenge and re-optimizes; measured: the
   // first second after 20 s idle at 0.53–0.60 of steady state for the gateways, 0.78 for node-chain), so cycling
-  // through all targets pair by pair (each scenario idle ~20 s between its runs) priced that ramp, more for the gateways
+  // through all targets pair by pair (each scenario idle ~20 s between its runs) priced that ramp unevenly (the access
+  // log's pair compared a chain that had just run with one that had sat idle)
   // like for like: the micro hop's client sends the edge's JWT (~600 bytes), so its reference pipe hop is sent the same
   // request (the opaque token is 43 bytes; the pipe and the backend would parse and copy less)
   const pipeHopWithJwt: Scenario = { ...byScenario.get('pipe-hop')!, run: async (s) => runWrk(`${topo.pipe1.url}/orders/1`, { ...load, seconds: s, headers: bearer(await freshJwt(s)) }) };
