@@ -5,7 +5,7 @@ import { GatewayError, isGatewayError } from '../errors/index.js';
 import type { JwksCache } from './jwks-cache.js';
 import { hasCanonicalShape } from './token-shape.js';
 import { isHighS } from './ecdsa-low-s.js';
-import { verifyCompact } from './verify-compact.js';
+import { invalid, verifyCompact } from './verify-compact.js';
 import { createSingleFlight } from '../cache/index.js';
 
 export interface VerifierOptions {
@@ -62,10 +62,6 @@ function protectedHeader(token: string): Record<string, unknown> {
     if (header !== null && typeof header === 'object' && !Array.isArray(header)) return header as Record<string, unknown>;
   } catch { /* refused below */ }
   throw new GatewayError('invalid_token', 'the access token header is not a JSON object', { reason: 'header' });
-}
-
-function invalid(reason: string, description = 'the access token is invalid'): GatewayError {
-  return new GatewayError('invalid_token', description, { reason });
 }
 
 /**

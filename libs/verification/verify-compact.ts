@@ -5,7 +5,8 @@ import { GatewayError } from '../errors/index.js';
 
 const nodeKeys = new WeakMap<CryptoKey, KeyObject>();
 
-function invalid(reason: string, description = 'the access token is invalid'): GatewayError {
+/** a refused access token: 401 invalid_token with its reason (the verifier's one way to say no) */
+export function invalid(reason: string, description = 'the access token is invalid'): GatewayError {
   return new GatewayError('invalid_token', description, { reason });
 }
 
