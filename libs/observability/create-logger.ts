@@ -43,7 +43,7 @@ export function createLogger(options: { name: string; level: string; pretty?: bo
     ...(options.pretty
       ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
       : { formatters: { level: (label: string) => ({ level: label }) } }),
-  }, options.pretty ? undefined : options.destination ?? sink!.stream);
+  }, options.pretty ? undefined : options.destination ?? sink);
   if (sink) attachSink(logger, sink);
   return logger;
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { constants, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,20 @@ test('flushLogger writes every buffered access line to the file (fewer bytes tha
   assert.ok(lines.every((l) => l.msg === 'request' && !l.path.includes('?')));
   assert.equal(droppedLogLines(logger), 0);
   await closeLogger(logger);
+});
+
+test('a process that exits without a drain still writes every buffered line (synchronously, from its exit event)', () => {
+  const file = join(dir, 'exit.log');
+  const sinkModule = fileURLToPath(new URL('./log-sink.js', import.meta.url));
+  // 20 000 lines, ~230 KB: several 64 KiB batches, the last lines still buffered at exit (none may be lost; a batch
+  // still on the thread pool at exit may land after them, so the order is not checked)
+  const script = `import { createLogSink } from ${JSON.stringify(sinkModule)};
+    const sink = createLogSink({ dest: ${JSON.stringify(file)}, flushMs: 60000 });
+    for (let i = 0; i < 20000; i++) sink.write(JSON.stringify({ i }) + '\\n');
+    process.exit(0);`;
+  execFileSync(process.execPath, ['--input-type=module', '-e', script]);
+  const ids = readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i).sort((a, b) => a - b);
+  assert.deepEqual(ids, Array.from({ length: 20_000 }, (_, i) => i));
 });
 
 test('a sink nobody reads: lines past the buffer bound are dropped and counted; every line accepted arrives once the sink reads again', async () => {

@@ -1,42 +1,183 @@
-import { pino, type Logger } from 'pino';
+import { closeSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
+import type { Logger } from 'pino';
 
 /**
  * Where a gateway's JSON log lines go: an asynchronous, buffered file
- * descriptor (pino's sonic-boom destination). A request never waits for a
- * write; lines are written in batches once `minBytes` are buffered, and at
- * least every `flushMs`. The buffer is bounded: when the sink does not keep
- * up (a blocked pipe, a slow disk), lines past `maxBytes` are dropped and
- * counted rather than held, so memory stays bounded. Every buffered line is
- * written on process exit (pino flushes synchronously then) and by
- * `flushLogger` before a drain ends.
+ * descriptor. A request never waits for a write; lines are written in
+ * batches once `minBytes` are buffered, and at least every `flushMs`. The
+ * buffer is bounded: when the sink does not keep up (a blocked pipe, a slow
+ * disk), lines past `maxBytes` are dropped and counted rather than held, so
+ * memory stays bounded. Every buffered line is written on process exit
+ * (synchronously, from the `exit` event) and by `flushLogger` before a drain
+ * ends.
+ *
+ * Not pino's destination (sonic-boom): its `write` takes `Buffer.byteLength`
+ * of the whole pending batch on every line, and the batch is a string grown
+ * by `+=`, so each line flattens and re-scans everything buffered before it.
+ * Measured in one process (200 000 access lines of ~300 bytes to a file, 4 KiB
+ * batches, 50 lines per event-loop turn): 6.2–7.6 µs of CPU per line through
+ * sonic-boom against 1.9–2.0 µs here, where lines are kept in an array and
+ * joined once per batch.
+ *
+ * Batches of 64 KiB, not 4 KiB: each batch is one write on libuv's thread
+ * pool (a hand-off to a worker thread and a wake-up back), which on a busy
+ * 2-core host cost more than the lines themselves. Paired on the gateway
+ * chain (edge → micro → backend, both logging to files, 10 × 5 s wrk pairs):
+ * 64 KiB batches 1.08× the throughput of 4 KiB ones (edge CPU per request
+ * 0.92×). Writing synchronously instead (as nginx does) was no faster and put
+ * the main thread behind ext4's journal: p99 30–41 ms against 17–28 ms.
  */
 export interface LogSinkOptions {
-  /** file descriptor or file path; default 1 (stdout) */
+  /** file descriptor or file path (opened for appending); default 1 (stdout) */
   dest?: number | string;
-  /** bytes buffered before a write starts (batching); default 4 KiB */
+  /** bytes buffered before a write starts (batching); default 64 KiB */
   minBytes?: number;
-  /** the most bytes buffered while the sink is busy; lines beyond are dropped; default 8 MiB */
+  /** the most bytes held (buffered and being written) while the sink is busy; lines beyond are dropped; default 8 MiB */
   maxBytes?: number;
   /** idle flush interval in ms, so a quiet gateway's lines appear promptly; default 100 */
   flushMs?: number;
 }
 
-export interface LogSink {
-  readonly stream: ReturnType<typeof pino.destination>;
-  /** lines dropped because the buffer was full */
-  readonly stats: { dropped: number };
+export const LOG_SINK_DEFAULTS = { dest: 1, minBytes: 64 * 1024, maxBytes: 8 * 1024 * 1024, flushMs: 100 } as const;
+
+/** how long a sink whose reader stopped (EAGAIN) waits before it tries again */
+const RETRY_MS = 50;
+/** at exit, how long a synchronous flush keeps retrying a full pipe before it gives up on the rest */
+const EXIT_FLUSH_MS = 1000;
+
+export class LogSink {
+  /** lines dropped because the buffer was full or the sink failed */
+  readonly stats = { dropped: 0 };
+  private readonly fd: number;
+  private readonly ownsFd: boolean;
+  private readonly minBytes: number;
+  private readonly maxBytes: number;
+  private lines: string[] = [];
+  private bytes = 0;
+  /** the batch being written: its bytes, how far the kernel took it, its line count */
+  private batch: Buffer | undefined;
+  private batchOffset = 0;
+  private batchLines = 0;
+  private retry: NodeJS.Timeout | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private waiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(options: LogSinkOptions = {}) {
+    const o = { ...LOG_SINK_DEFAULTS, ...options };
+    this.ownsFd = typeof o.dest === 'string';
+    this.fd = typeof o.dest === 'string' ? openSync(o.dest, 'a') : o.dest;
+    this.minBytes = o.minBytes;
+    this.maxBytes = o.maxBytes;
+    this.timer = setInterval(() => { if (this.bytes > 0) this.startBatch(); }, o.flushMs);
+    this.timer.unref();
+    openSinks.add(this);
+  }
+
+  /** takes one line (pino's stream interface); false when it was dropped */
+  write(line: string): boolean {
+    if (this.closed) { this.stats.dropped++; return false; }
+    const n = Buffer.byteLength(line);
+    if (this.bytes + n + (this.batch ? this.batch.length - this.batchOffset : 0) > this.maxBytes) {
+      this.stats.dropped++;
+      return false;
+    }
+    this.lines.push(line);
+    this.bytes += n;
+    if (this.bytes >= this.minBytes) this.startBatch();
+    return true;
+  }
+
+  /** writes everything buffered; `done` runs once the kernel has taken it (pino's `logger.flush`) */
+  flush(done?: (err?: Error) => void): void {
+    if (done) this.waiters.push(() => done());
+    if (this.bytes > 0) this.startBatch();
+    else if (!this.batch) this.settle();
+  }
+
+  /** at exit: the lines still buffered, written synchronously (a batch in flight is left to its write) */
+  flushSync(): void {
+    if (this.bytes === 0) return;
+    const { data, lines } = this.take();
+    const deadline = Date.now() + EXIT_FLUSH_MS;
+    let offset = 0;
+    while (offset < data.length) {
+      try {
+        offset += writeSync(this.fd, data, offset);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) { this.stats.dropped += lines; return; }
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+    }
+  }
+
+  /** flushes, then closes the descriptor (also one it was given, as a file sink would) */
+  async close(timeoutMs: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      t.unref();
+      this.flush(() => { clearTimeout(t); resolve(); });
+    });
+    this.closed = true;
+    clearInterval(this.timer);
+    clearTimeout(this.retry);
+    openSinks.delete(this);
+    if (this.ownsFd || this.fd > 2) { try { fsyncSync(this.fd); } catch { /* a pipe has none */ } closeSync(this.fd); }
+  }
+
+  /** the buffered lines as one batch's bytes */
+  private take(): { data: Buffer; lines: number } {
+    const data = Buffer.from(this.lines.length === 1 ? this.lines[0]! : this.lines.join(''), 'utf8');
+    const lines = this.lines.length;
+    this.lines = [];
+    this.bytes = 0;
+    return { data, lines };
+  }
+
+  private startBatch(): void {
+    if (this.batch || this.closed) return;
+    const { data, lines } = this.take();
+    this.batch = data;
+    this.batchLines = lines;
+    this.batchOffset = 0;
+    this.writeBatch();
+  }
+
+  private writeBatch(): void {
+    const batch = this.batch!;
+    write(this.fd, batch, this.batchOffset, batch.length - this.batchOffset, null, (err, n) => {
+      if (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+          // the reader stopped: try again later, meanwhile lines pile up to maxBytes and then drop
+          this.retry = setTimeout(() => { this.retry = undefined; this.writeBatch(); }, RETRY_MS);
+          return;
+        }
+        this.stats.dropped += this.batchLines; // EPIPE, EBADF, ENOSPC: the batch is lost, counted
+      } else {
+        this.batchOffset += n;
+        if (this.batchOffset < batch.length) { this.writeBatch(); return; }
+      }
+      this.batch = undefined;
+      if (this.bytes >= this.minBytes || (this.bytes > 0 && this.waiters.length > 0)) this.startBatch();
+      else if (this.bytes === 0) this.settle();
+    });
+  }
+
+  private settle(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
 }
 
-export const LOG_SINK_DEFAULTS = { dest: 1, minBytes: 4096, maxBytes: 8 * 1024 * 1024, flushMs: 100 } as const;
+/** sinks not closed: each writes what it holds when the process exits */
+const openSinks = new Set<LogSink>();
+process.on('exit', () => { for (const sink of openSinks) sink.flushSync(); });
 
 const sinks = new WeakMap<Logger, LogSink>();
 
 export function createLogSink(options: LogSinkOptions = {}): LogSink {
-  const o = { ...LOG_SINK_DEFAULTS, ...options };
-  const stream = pino.destination({ dest: o.dest, sync: false, minLength: o.minBytes, maxLength: o.maxBytes, periodicFlush: o.flushMs });
-  const stats = { dropped: 0 };
-  stream.on('drop', () => { stats.dropped++; });
-  return { stream, stats };
+  return new LogSink(options);
 }
 
 /** remembers which sink a logger writes to (createLogger does this) */
@@ -60,25 +201,13 @@ export function flushLogger(logger: Logger, timeoutMs = 2000): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
     timer.unref();
-    try {
-      // the callback comes once the buffer is written (its fsync error on a pipe does not matter)
-      sink.stream.flush(() => { clearTimeout(timer); resolve(); });
-    } catch {
-      clearTimeout(timer);
-      resolve();
-    }
+    sink.flush(() => { clearTimeout(timer); resolve(); });
   });
 }
 
 /** Flushes, then closes the logger's sink (its timer and file descriptor); for tests and embedders. */
 export async function closeLogger(logger: Logger, timeoutMs = 2000): Promise<void> {
-  await flushLogger(logger, timeoutMs);
   const sink = sinks.get(logger);
-  if (!sink) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    timer.unref();
-    sink.stream.once('close', () => { clearTimeout(timer); resolve(); });
-    sink.stream.end();
-  });
+  if (!sink) { await flushLogger(logger, timeoutMs); return; }
+  await sink.close(timeoutMs);
 }
