@@ -77,7 +77,8 @@ export class LogSink {
   /** takes one line (pino's stream interface); false when it was dropped */
   write(line: string): boolean {
     if (this.closed) { this.stats.dropped++; return false; }
-    const n = Buffer.byteLength(line);
+    // counted in UTF-16 code units, what the held string takes (one byte each for ASCII); Buffer.byteLength cost more
+    const n = line.length;
     if (this.bytes + n + (this.batch ? this.batch.length - this.batchOffset : 0) > this.maxBytes) {
       this.stats.dropped++;
       return false;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createLogger } from './create-logger.js';
-import { createRequestLog, type RequestRecord } from './request-log.js';
+import { createRequestLog, hundredths, type RequestRecord } from './request-log.js';
 
 function capture(): { lines: string[]; destination: Writable } {
   const lines: string[] = [];
@@ -67,4 +67,11 @@ test('the logger level and accessLog: false hold back the lines they should', ()
   for (const [record, status] of records) { atWarn(record, status); noAccess(record, status); }
   assert.deepEqual(warnOnly.lines.map((l) => (JSON.parse(l) as { status: number }).status), [502]);
   assert.deepEqual(quiet.lines.map((l) => (JSON.parse(l) as { status: number }).status), [404, 502, 401]);
+});
+
+test('durations print as JSON prints the number rounded to hundredths (whole, one and two decimals, large, negative, not finite)', () => {
+  const cases = [0, 0.001, 0.004, 0.005, 0.049, 0.05, 0.1, 0.104, 0.995, 1, 9.999, 12.3456, 100.1, 2 ** 31 / 100 - 0.01, 2 ** 31 / 100, 1e9 + 0.123, -0, -0.004, -1.5, Number.NaN, Number.POSITIVE_INFINITY];
+  let seed = 7;
+  for (let i = 0; i < 100_000; i++) { seed = (seed * 48271) % 2147483647; cases.push((seed / 2147483647) * 10 ** (i % 7)); }
+  for (const ms of cases) assert.equal(hundredths(ms), JSON.stringify(Math.round(ms * 100) / 100), String(ms));
 });
