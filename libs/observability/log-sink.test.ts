@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { constants, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -78,6 +78,37 @@ test('a sink nobody reads: lines past the buffer bound are dropped and counted; 
   assert.equal(ids.length, total - dropped);
   assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!), 'in order, none twice');
   await closeLogger(logger); // closes the FIFO's fd
+});
+
+test('closing a sink whose reader stalled: every line is either read or counted as dropped, and nothing is written after the close', async () => {
+  const fifo = join(dir, 'stalled.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  // a bound above the pipe's 64 KiB: one batch fills the pipe and the sink is retrying the rest of it when it is closed
+  const logger = createLogger({ name: 't', level: 'info', sink: { dest: writer, minBytes: 1024, maxBytes: 256 * 1024, flushMs: 10 } });
+  const log = createRequestLog(logger, { accessLog: true });
+  const total = 2000; // ~400 KB: the lines past the bound are dropped as they come
+  for (let i = 0; i < total; i++) log(record(i), 200);
+  await closeLogger(logger, 100);
+  // the next descriptor opened takes the closed one's number: a write still scheduled would land in this file
+  const after = join(dir, 'after-close.log');
+  const reused = openSync(after, 'w');
+  let text = '';
+  const buf = Buffer.alloc(1 << 16);
+  for (;;) {
+    try { const n = readSync(reader, buf); if (n === 0) break; text += buf.subarray(0, n).toString('utf8'); } catch (err) {
+      assert.equal((err as NodeJS.ErrnoException).code, 'EAGAIN');
+      break;
+    }
+  }
+  await new Promise((r) => setTimeout(r, 300)); // six retry periods of the closed sink
+  assert.equal(readFileSync(after, 'utf8'), '');
+  const read = text.split('\n').length - 1;
+  assert.ok(read > 0 && read < total, `read ${read}`);
+  assert.equal(read + droppedLogLines(logger), total);
+  closeSync(reused);
+  closeSync(reader);
 });
 
 test('the general logger censors credentials at any depth; the access line carries only its own fields', () => {

@@ -121,7 +121,11 @@ export class LogSink {
     });
     this.closed = true;
     clearInterval(this.timer);
-    clearTimeout(this.retry);
+    // what a stalled reader never took is counted as dropped: a batch waiting to retry, the lines behind it
+    if (this.retry) { clearTimeout(this.retry); this.retry = undefined; this.stats.dropped += this.unwrittenLines(); this.batch = undefined; }
+    this.stats.dropped += this.lines.length;
+    this.lines = [];
+    this.bytes = 0;
     openSinks.delete(this);
     if (this.ownsFd || this.fd > 2) { try { fsyncSync(this.fd); } catch { /* a pipe has none */ } closeSync(this.fd); }
   }
@@ -133,6 +137,15 @@ export class LogSink {
     this.lines = [];
     this.bytes = 0;
     return { data, lines };
+  }
+
+  /** lines of the batch the kernel has not taken whole (each line ends with a newline) */
+  private unwrittenLines(): number {
+    const batch = this.batch!;
+    if (this.batchOffset === 0) return this.batchLines;
+    let n = 0;
+    for (let i = batch.indexOf(10, this.batchOffset); i !== -1; i = batch.indexOf(10, i + 1)) n++;
+    return n;
   }
 
   private startBatch(): void {
@@ -147,13 +160,15 @@ export class LogSink {
   private writeBatch(): void {
     const batch = this.batch!;
     write(this.fd, batch, this.batchOffset, batch.length - this.batchOffset, null, (err, n) => {
+      // closed meanwhile (a close that timed out on a stalled reader): the descriptor is gone, its number may be reused
+      if (this.closed) { this.stats.dropped += this.unwrittenLines(); this.batch = undefined; return; }
       if (err) {
         if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
           // the reader stopped: try again later, meanwhile lines pile up to maxBytes and then drop
           this.retry = setTimeout(() => { this.retry = undefined; this.writeBatch(); }, RETRY_MS);
           return;
         }
-        this.stats.dropped += this.batchLines; // EPIPE, EBADF, ENOSPC: the batch is lost, counted
+        this.stats.dropped += this.unwrittenLines(); // EPIPE, EBADF, ENOSPC: the rest of the batch is lost, counted
       } else {
         this.batchOffset += n;
         if (this.batchOffset < batch.length) { this.writeBatch(); return; }
