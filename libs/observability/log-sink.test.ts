@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,38 @@ test('a process that exits without a drain still writes every buffered line (syn
   execFileSync(process.execPath, ['--input-type=module', '-e', script]);
   const ids = readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i).sort((a, b) => a - b);
   assert.deepEqual(ids, Array.from({ length: 20_000 }, (_, i) => i));
+});
+
+test('a process that exits while a batch waits on a stalled pipe writes that batch before the lines behind it: every line once, in order', async () => {
+  const fifo = join(dir, 'exit.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const sinkModule = fileURLToPath(new URL('./log-sink.js', import.meta.url));
+  // a 256 KiB batch against a 64 KiB pipe nobody reads yet: the pipe takes a part, the rest waits to retry; more lines
+  // are buffered behind it; the child exits (no drain) and only then does this test start reading
+  const script = `import { openSync, constants } from 'node:fs';
+    import { createLogSink } from ${JSON.stringify(sinkModule)};
+    const sink = createLogSink({ dest: openSync(${JSON.stringify(fifo)}, constants.O_WRONLY | constants.O_NONBLOCK), minBytes: 256 * 1024, flushMs: 60000 });
+    for (let i = 0; i < 3000; i++) sink.write(JSON.stringify({ i, pad: 'x'.repeat(100) }) + '\\n');
+    setTimeout(() => { process.stderr.write('exiting\\n'); process.exit(0); }, 175);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let exited = false;
+  child.on('exit', () => { exited = true; });
+  await once(child.stderr, 'data');
+  let text = '';
+  const buf = Buffer.alloc(1 << 16);
+  for (const deadline = Date.now() + 10_000; ;) {
+    assert.ok(Date.now() < deadline, `read ${text.length} bytes`);
+    let n = -1;
+    try { n = readSync(reader, buf); } catch (err) { assert.equal((err as NodeJS.ErrnoException).code, 'EAGAIN'); }
+    if (n > 0) text += buf.subarray(0, n).toString('utf8');
+    else if (n === 0 && exited) break; // the writer is gone and the pipe is empty
+    else await new Promise((r) => setTimeout(r, 5));
+  }
+  closeSync(reader);
+  const expected = Array.from({ length: 3000 }, (_, i) => `${JSON.stringify({ i, pad: 'x'.repeat(100) })}\n`).join('');
+  assert.equal(text.length, expected.length, 'every byte arrived');
+  assert.ok(text === expected, 'every line once, in order');
 });
 
 test('a sink nobody reads: lines past the buffer bound are dropped and counted; every line accepted arrives once the sink reads again', async () => {

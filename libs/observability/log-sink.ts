@@ -96,20 +96,24 @@ export class LogSink {
     else if (!this.batch) this.settle();
   }
 
-  /** at exit: the lines still buffered, written synchronously (a batch in flight is left to its write) */
+  /**
+   * At exit: a batch waiting to retry a stalled reader, then the lines still buffered, written synchronously, for
+   * at most EXIT_FLUSH_MS against a full pipe; what is left is counted as dropped. A batch on the thread pool is
+   * left to its write (the lines behind it may land first).
+   */
   flushSync(): void {
-    if (this.bytes === 0) return;
-    const { data, lines } = this.take();
     const deadline = Date.now() + EXIT_FLUSH_MS;
-    let offset = 0;
-    while (offset < data.length) {
-      try {
-        offset += writeSync(this.fd, data, offset);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) { this.stats.dropped += lines; return; }
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-      }
+    if (this.retry) {
+      clearTimeout(this.retry);
+      this.retry = undefined;
+      const rest = this.batch!.subarray(this.batchOffset);
+      this.batch = undefined;
+      const written = writeUntil(this.fd, rest, deadline);
+      if (written < rest.length) { this.stats.dropped += newlines(rest, written) + this.lines.length; this.take(); return; }
     }
+    if (this.bytes === 0) return;
+    const { data } = this.take();
+    this.stats.dropped += newlines(data, writeUntil(this.fd, data, deadline));
   }
 
   /** flushes, then closes the descriptor (also one it was given, as a file sink would) */
@@ -139,13 +143,9 @@ export class LogSink {
     return { data, lines };
   }
 
-  /** lines of the batch the kernel has not taken whole (each line ends with a newline) */
+  /** lines of the batch the kernel has not taken whole */
   private unwrittenLines(): number {
-    const batch = this.batch!;
-    if (this.batchOffset === 0) return this.batchLines;
-    let n = 0;
-    for (let i = batch.indexOf(10, this.batchOffset); i !== -1; i = batch.indexOf(10, i + 1)) n++;
-    return n;
+    return this.batchOffset === 0 ? this.batchLines : newlines(this.batch!, this.batchOffset);
   }
 
   private startBatch(): void {
@@ -184,6 +184,27 @@ export class LogSink {
     this.waiters = [];
     for (const w of waiters) w();
   }
+}
+
+/** lines in `data` from `offset` on (each line ends with a newline) */
+function newlines(data: Buffer, offset: number): number {
+  let n = 0;
+  for (let i = data.indexOf(10, offset); i !== -1; i = data.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** writes `data` synchronously, waiting out a full non-blocking pipe until `deadline`; how many bytes were taken */
+function writeUntil(fd: number, data: Buffer, deadline: number): number {
+  let offset = 0;
+  while (offset < data.length) {
+    try {
+      offset += writeSync(fd, data, offset);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) break;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+  return offset;
 }
 
 /** sinks not closed: each writes what it holds when the process exits */
