@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, read, readFileSync, readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -142,6 +142,29 @@ test('closing a sink whose reader stalled: every line is either read or counted 
   assert.equal(read + droppedLogLines(logger), total);
   closeSync(reused);
   closeSync(reader);
+});
+
+test('closing a sink while its batch waits for a thread: the descriptor stays open until that write ends, so it never lands in a file opened after the close', async () => {
+  // the four threads of libuv's pool, each blocked reading a FIFO nobody writes yet: the sink's write waits behind them
+  const fifo = join(dir, 'pool.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const blocker = openSync(fifo, constants.O_RDWR);
+  const reads = Array.from({ length: 4 }, () => new Promise((r) => read(blocker, Buffer.alloc(1), 0, 1, null, r)));
+  const file = join(dir, 'queued.log');
+  const logger = createLogger({ name: 't', level: 'info', sink: { dest: file, flushMs: 60_000 } });
+  const log = createRequestLog(logger, { accessLog: true });
+  for (let i = 0; i < 10; i++) log(record(i), 200);
+  await closeLogger(logger, 50); // gives up waiting: the write is still queued
+  const after = join(dir, 'opened-after-close.log');
+  const reused = openSync(after, 'w'); // the lowest free number: the sink's, had it been closed
+  writeSync(blocker, 'xxxx'); // frees the pool
+  await Promise.all(reads);
+  // the sink's write runs on the next free thread; its end shows as lines in the file or counted as dropped
+  for (let i = 0; i < 100 && readFileSync(file, 'utf8').split('\n').length - 1 + droppedLogLines(logger) < 10; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(readFileSync(after, 'utf8'), '');
+  assert.equal(readFileSync(file, 'utf8').split('\n').length - 1 + droppedLogLines(logger), 10, 'each line written to its file or counted');
+  closeSync(reused);
+  closeSync(blocker);
 });
 
 test('the general logger censors credentials at any depth; the access line carries only its own fields', () => {

@@ -131,6 +131,12 @@ export class LogSink {
     this.lines = [];
     this.bytes = 0;
     openSinks.delete(this);
+    // a batch still here is on the thread pool: its descriptor is closed when that write ends, so the number is
+    // not reused under it (a write queued behind busy threads would land in whatever was opened next)
+    if (!this.batch) this.closeFd();
+  }
+
+  private closeFd(): void {
     if (this.ownsFd || this.fd > 2) { try { fsyncSync(this.fd); } catch { /* a pipe has none */ } closeSync(this.fd); }
   }
 
@@ -160,8 +166,14 @@ export class LogSink {
   private writeBatch(): void {
     const batch = this.batch!;
     write(this.fd, batch, this.batchOffset, batch.length - this.batchOffset, null, (err, n) => {
-      // closed meanwhile (a close that timed out on a stalled reader): the descriptor is gone, its number may be reused
-      if (this.closed) { this.stats.dropped += this.unwrittenLines(); this.batch = undefined; return; }
+      // closed meanwhile (a close that timed out): what this write took is kept, the rest counted, the descriptor closed
+      if (this.closed) {
+        if (!err) this.batchOffset += n;
+        this.stats.dropped += this.unwrittenLines();
+        this.batch = undefined;
+        this.closeFd();
+        return;
+      }
       if (err) {
         if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
           // the reader stopped: try again later, meanwhile lines pile up to maxBytes and then drop
