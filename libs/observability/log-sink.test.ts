@@ -76,6 +76,32 @@ test('a process that exits while a batch waits on a stalled pipe writes that bat
   assert.ok(text === expected, 'every line once, in order');
 });
 
+test('a process that exits on a full pipe nobody reads gives up after its bound: it exits, and every line is either in the pipe or counted as dropped', async () => {
+  const fifo = join(dir, 'never-read.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const sinkModule = fileURLToPath(new URL('./log-sink.js', import.meta.url));
+  // ~360 KB against a 64 KiB pipe: a batch waits to retry, lines are buffered behind it; the exit flush waits 1 s at most
+  const script = `import { openSync, constants } from 'node:fs';
+    import { createLogSink } from ${JSON.stringify(sinkModule)};
+    const sink = createLogSink({ dest: openSync(${JSON.stringify(fifo)}, constants.O_WRONLY | constants.O_NONBLOCK), flushMs: 60000 });
+    for (let i = 0; i < 3000; i++) sink.write(JSON.stringify({ i, pad: 'x'.repeat(100) }) + '\\n');
+    process.on('exit', () => process.stderr.write(String(sink.stats.dropped))); // after the sink's own exit listener
+    setTimeout(() => process.exit(0), 175);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const [code] = await once(child, 'exit') as [number];
+  assert.equal(code, 0);
+  let text = '';
+  const buf = Buffer.alloc(1 << 16);
+  for (let n = readSync(reader, buf); n > 0; n = readSync(reader, buf)) text += buf.subarray(0, n).toString('utf8');
+  closeSync(reader);
+  const read = text.split('\n').length - 1;
+  assert.ok(read > 0 && read < 3000, `read ${read}`);
+  assert.equal(read + Number(stderr), 3000, `read ${read}, dropped ${stderr}`);
+});
+
 test('a sink nobody reads: lines past the buffer bound are dropped and counted; every line accepted arrives once the sink reads again', async () => {
   // a real FIFO whose only reader is this test, which does not read until the end
   const fifo = join(dir, 'blocked.fifo');
