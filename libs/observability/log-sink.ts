@@ -118,11 +118,7 @@ export class LogSink {
 
   /** flushes, then closes the descriptor (also one it was given, as a file sink would) */
   async close(timeoutMs: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, timeoutMs);
-      t.unref();
-      this.flush(() => { clearTimeout(t); resolve(); });
-    });
+    await flushWithin(this, timeoutMs);
     this.closed = true;
     clearInterval(this.timer);
     // what a stalled reader never took is counted as dropped: a batch waiting to retry, the lines behind it
@@ -219,6 +215,15 @@ function writeUntil(fd: number, data: Buffer, deadline: number): number {
   return offset;
 }
 
+/** resolves once the sink has written what it holds, or after `timeoutMs` */
+function flushWithin(sink: LogSink, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+    sink.flush(() => { clearTimeout(timer); resolve(); });
+  });
+}
+
 /** sinks not closed: each writes what it holds when the process exits */
 const openSinks = new Set<LogSink>();
 process.on('exit', () => { for (const sink of openSinks) sink.flushSync(); });
@@ -247,11 +252,7 @@ export function droppedLogLines(logger: Logger): number {
 export function flushLogger(logger: Logger, timeoutMs = 2000): Promise<void> {
   const sink = sinks.get(logger);
   if (!sink) { logger.flush(); return Promise.resolve(); }
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    timer.unref();
-    sink.flush(() => { clearTimeout(timer); resolve(); });
-  });
+  return flushWithin(sink, timeoutMs);
 }
 
 /** Flushes, then closes the logger's sink (its timer and file descriptor); for tests and embedders. */
