@@ -193,6 +193,15 @@ test('closing a sink while its batch waits for a thread: the descriptor stays op
   closeSync(blocker);
 });
 
+test('closing a logger twice closes its descriptor once: a file opened in between keeps its descriptor', async () => {
+  const logger = createLogger({ name: 't', level: 'info', sink: { dest: join(dir, 'twice.log') } });
+  await closeLogger(logger);
+  const other = openSync(join(dir, 'opened-between.log'), 'w'); // takes the closed descriptor's number
+  await closeLogger(logger);
+  assert.equal(writeSync(other, 'still open\n'), 11);
+  closeSync(other);
+});
+
 test('the general logger censors credentials at any depth; the access line carries only its own fields', () => {
   const out: string[] = [];
   const destination = new Writable({ write(chunk: Buffer, _e, cb) { out.push(chunk.toString()); cb(); } });

@@ -61,6 +61,7 @@ export class LogSink {
   private retry: NodeJS.Timeout | undefined;
   private readonly timer: NodeJS.Timeout;
   private waiters: (() => void)[] = [];
+  private closing = false;
   private closed = false;
 
   constructor(options: LogSinkOptions = {}) {
@@ -116,8 +117,10 @@ export class LogSink {
     this.stats.dropped += newlines(data, writeUntil(this.fd, data, deadline));
   }
 
-  /** flushes, then closes the descriptor (also one it was given, as a file sink would) */
+  /** flushes, then closes the descriptor (also one it was given, as a file sink would); once */
   async close(timeoutMs: number): Promise<void> {
+    if (this.closing) return; // a second close would close whatever now holds the descriptor's number
+    this.closing = true;
     await flushWithin(this, timeoutMs);
     this.closed = true;
     clearInterval(this.timer);
