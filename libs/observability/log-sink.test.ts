@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from './create-logger.js';
 import { createRequestLog, type RequestRecord } from './request-log.js';
-import { closeLogger, droppedLogLines, flushLogger } from './log-sink.js';
+import { closeLogger, droppedLogLines, flushLogger } from './logger-sink.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'log-sink-'));
 const record = (i: number): RequestRecord => ({

@@ -1,5 +1,4 @@
 import { closeSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
-import type { Logger } from 'pino';
 
 /**
  * Where a gateway's JSON log lines go: an asynchronous, buffered file
@@ -9,7 +8,7 @@ import type { Logger } from 'pino';
  * disk), lines past `maxBytes` are dropped and counted rather than held, so
  * memory stays bounded. Every buffered line is written on process exit
  * (synchronously, from the `exit` event) and by `flushLogger` before a drain
- * ends.
+ * ends (see logger-sink.ts for a logger's sink).
  *
  * Not pino's destination (sonic-boom): its `write` takes `Buffer.byteLength`
  * of the whole pending batch on every line, and the batch is a string grown
@@ -97,6 +96,15 @@ export class LogSink {
     else if (!this.batch) this.settle();
   }
 
+  /** resolves once the kernel has taken everything buffered, or after `timeoutMs` (a stalled reader) */
+  flushed(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+      this.flush(() => { clearTimeout(timer); resolve(); });
+    });
+  }
+
   /**
    * At exit: a batch waiting to retry a stalled reader, then the lines still buffered, written synchronously, for
    * at most EXIT_FLUSH_MS against a full pipe; what is left is counted as dropped. A batch on the thread pool is
@@ -121,7 +129,7 @@ export class LogSink {
   async close(timeoutMs: number): Promise<void> {
     if (this.closing) return; // a second close would close whatever now holds the descriptor's number
     this.closing = true;
-    await flushWithin(this, timeoutMs);
+    await this.flushed(timeoutMs);
     this.closed = true;
     clearInterval(this.timer);
     // what a stalled reader never took is counted as dropped: a batch waiting to retry, the lines behind it
@@ -218,49 +226,10 @@ function writeUntil(fd: number, data: Buffer, deadline: number): number {
   return offset;
 }
 
-/** resolves once the sink has written what it holds, or after `timeoutMs` */
-function flushWithin(sink: LogSink, timeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    timer.unref();
-    sink.flush(() => { clearTimeout(timer); resolve(); });
-  });
-}
-
 /** sinks not closed: each writes what it holds when the process exits */
 const openSinks = new Set<LogSink>();
 process.on('exit', () => { for (const sink of openSinks) sink.flushSync(); });
 
-const sinks = new WeakMap<Logger, LogSink>();
-
 export function createLogSink(options: LogSinkOptions = {}): LogSink {
   return new LogSink(options);
-}
-
-/** remembers which sink a logger writes to (createLogger does this) */
-export function attachSink(logger: Logger, sink: LogSink): void {
-  sinks.set(logger, sink);
-}
-
-/** Lines the logger's sink dropped so far (0 for a logger without a bounded sink). */
-export function droppedLogLines(logger: Logger): number {
-  return sinks.get(logger)?.stats.dropped ?? 0;
-}
-
-/**
- * Writes every buffered line and resolves when the sink has taken them, or
- * after `timeoutMs` if the sink is blocked (a drain never hangs on its log).
- * Call it at the end of a drain, before `process.exit`.
- */
-export function flushLogger(logger: Logger, timeoutMs = 2000): Promise<void> {
-  const sink = sinks.get(logger);
-  if (!sink) { logger.flush(); return Promise.resolve(); }
-  return flushWithin(sink, timeoutMs);
-}
-
-/** Flushes, then closes the logger's sink (its timer and file descriptor); for tests and embedders. */
-export async function closeLogger(logger: Logger, timeoutMs = 2000): Promise<void> {
-  const sink = sinks.get(logger);
-  if (!sink) { await flushLogger(logger, timeoutMs); return; }
-  await sink.close(timeoutMs);
 }
