@@ -102,6 +102,24 @@ test('a process that exits on a full pipe nobody reads gives up after its bound:
   assert.equal(read + Number(stderr), 3000, `read ${read}, dropped ${stderr}`);
 });
 
+test('a program that ends on its own while its sink waits on a pipe nobody reads still ends (after the exit flush gives up)', async () => {
+  const fifo = join(dir, 'ends.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const sinkModule = fileURLToPath(new URL('./log-sink.js', import.meta.url));
+  // nothing else keeps this program alive: only the sink's retries against the full pipe could
+  const script = `import { openSync, constants } from 'node:fs';
+    import { createLogSink } from ${JSON.stringify(sinkModule)};
+    const sink = createLogSink({ dest: openSync(${JSON.stringify(fifo)}, constants.O_WRONLY | constants.O_NONBLOCK), flushMs: 60000 });
+    for (let i = 0; i < 3000; i++) sink.write(JSON.stringify({ i, pad: 'x'.repeat(100) }) + '\\n');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const [code, signal] = await once(child, 'exit') as [number | null, string | null];
+  clearTimeout(killer);
+  closeSync(reader);
+  assert.deepEqual([code, signal], [0, null], 'ended by itself, not killed after 10 s');
+});
+
 test('a sink nobody reads: lines past the buffer bound are dropped and counted; every line accepted arrives once the sink reads again', async () => {
   // a real FIFO whose only reader is this test, which does not read until the end
   const fifo = join(dir, 'blocked.fifo');

@@ -96,11 +96,13 @@ export class LogSink {
     else if (!this.batch) this.settle();
   }
 
-  /** resolves once the kernel has taken everything buffered, or after `timeoutMs` (a stalled reader) */
+  /**
+   * Resolves once the kernel has taken everything buffered, or after `timeoutMs` (a stalled reader); the timer keeps
+   * the program alive while it waits, as the sink's retries do not.
+   */
   flushed(timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
-      timer.unref();
       this.flush(() => { clearTimeout(timer); resolve(); });
     });
   }
@@ -183,8 +185,10 @@ export class LogSink {
       }
       if (err) {
         if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
-          // the reader stopped: try again later, meanwhile lines pile up to maxBytes and then drop
+          // the reader stopped: try again later, meanwhile lines pile up to maxBytes and then drop; the retry keeps
+          // no program alive (one that ends writes the batch from its exit event, for EXIT_FLUSH_MS at most)
           this.retry = setTimeout(() => { this.retry = undefined; this.writeBatch(); }, RETRY_MS);
+          this.retry.unref();
           return;
         }
         this.stats.dropped += this.unwrittenLines(); // EPIPE, EBADF, ENOSPC: the rest of the batch is lost, counted
