@@ -120,7 +120,7 @@ export class LogSink {
       const rest = this.batch!.subarray(this.batchOffset);
       this.batch = undefined;
       const written = writeUntil(this.fd, rest, deadline);
-      if (written < rest.length) { this.stats.dropped += newlines(rest, written) + this.lines.length; this.take(); return; }
+      if (written < rest.length) { this.stats.dropped += newlines(rest, written) + this.lines.length; this.lines = []; this.bytes = 0; return; }
     }
     if (this.bytes === 0) return;
     const { data } = this.take();
