@@ -1,5 +1,6 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
-import { attachSink, createLogSink, type LogSinkOptions } from './log-sink.js';
+import { createLogSink, type LogSinkOptions } from './log-sink.js';
+import { attachSink } from './logger-sink.js';
 import { isoTime } from './iso-time.js';
 
 export type { Logger };

@@ -1,5 +1,6 @@
 export { createLogger, REDACT_PATHS, type Logger } from './create-logger.js';
-export { closeLogger, createLogSink, droppedLogLines, flushLogger, LOG_SINK_DEFAULTS, type LogSink, type LogSinkOptions } from './log-sink.js';
+export { createLogSink, LOG_SINK_DEFAULTS, type LogSink, type LogSinkOptions } from './log-sink.js';
+export { closeLogger, droppedLogLines, flushLogger } from './logger-sink.js';
 export { createRequestLog, type RequestRecord } from './request-log.js';
 export { createMetrics, type Metrics } from './metrics.js';
 export { continueTrace, keepsTracestate, type TraceContext } from './trace-context.js';

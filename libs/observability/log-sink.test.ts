@@ -1,14 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, read, readFileSync, readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from './create-logger.js';
 import { createRequestLog, type RequestRecord } from './request-log.js';
-import { closeLogger, droppedLogLines, flushLogger } from './log-sink.js';
+import { closeLogger, droppedLogLines, flushLogger } from './logger-sink.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'log-sink-'));
 const record = (i: number): RequestRecord => ({
@@ -41,6 +42,82 @@ test('a process that exits without a drain still writes every buffered line (syn
   execFileSync(process.execPath, ['--input-type=module', '-e', script]);
   const ids = readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i).sort((a, b) => a - b);
   assert.deepEqual(ids, Array.from({ length: 20_000 }, (_, i) => i));
+});
+
+test('a process that exits while a batch waits on a stalled pipe writes that batch before the lines behind it: every line once, in order', async () => {
+  const fifo = join(dir, 'exit.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const sinkModule = fileURLToPath(new URL('./log-sink.js', import.meta.url));
+  // a 256 KiB batch against a 64 KiB pipe nobody reads yet: the pipe takes a part, the rest waits to retry; more lines
+  // are buffered behind it; the child exits (no drain) and only then does this test start reading
+  const script = `import { openSync, constants } from 'node:fs';
+    import { createLogSink } from ${JSON.stringify(sinkModule)};
+    const sink = createLogSink({ dest: openSync(${JSON.stringify(fifo)}, constants.O_WRONLY | constants.O_NONBLOCK), minBytes: 256 * 1024, flushMs: 60000 });
+    for (let i = 0; i < 3000; i++) sink.write(JSON.stringify({ i, pad: 'x'.repeat(100) }) + '\\n');
+    setTimeout(() => { process.stderr.write('exiting\\n'); process.exit(0); }, 175);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let exited = false;
+  child.on('exit', () => { exited = true; });
+  await once(child.stderr, 'data');
+  let text = '';
+  const buf = Buffer.alloc(1 << 16);
+  for (const deadline = Date.now() + 10_000; ;) {
+    assert.ok(Date.now() < deadline, `read ${text.length} bytes`);
+    let n = -1;
+    try { n = readSync(reader, buf); } catch (err) { assert.equal((err as NodeJS.ErrnoException).code, 'EAGAIN'); }
+    if (n > 0) text += buf.subarray(0, n).toString('utf8');
+    else if (n === 0 && exited) break; // the writer is gone and the pipe is empty
+    else await new Promise((r) => setTimeout(r, 5));
+  }
+  closeSync(reader);
+  const expected = Array.from({ length: 3000 }, (_, i) => `${JSON.stringify({ i, pad: 'x'.repeat(100) })}\n`).join('');
+  assert.equal(text.length, expected.length, 'every byte arrived');
+  assert.ok(text === expected, 'every line once, in order');
+});
+
+test('a process that exits on a full pipe nobody reads gives up after its bound: it exits, and every line is either in the pipe or counted as dropped', async () => {
+  const fifo = join(dir, 'never-read.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const sinkModule = fileURLToPath(new URL('./log-sink.js', import.meta.url));
+  // ~360 KB against a 64 KiB pipe: a batch waits to retry, lines are buffered behind it; the exit flush waits 1 s at most
+  const script = `import { openSync, constants } from 'node:fs';
+    import { createLogSink } from ${JSON.stringify(sinkModule)};
+    const sink = createLogSink({ dest: openSync(${JSON.stringify(fifo)}, constants.O_WRONLY | constants.O_NONBLOCK), flushMs: 60000 });
+    for (let i = 0; i < 3000; i++) sink.write(JSON.stringify({ i, pad: 'x'.repeat(100) }) + '\\n');
+    process.on('exit', () => process.stderr.write(String(sink.stats.dropped))); // after the sink's own exit listener
+    setTimeout(() => process.exit(0), 175);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const [code] = await once(child, 'exit') as [number];
+  assert.equal(code, 0);
+  let text = '';
+  const buf = Buffer.alloc(1 << 16);
+  for (let n = readSync(reader, buf); n > 0; n = readSync(reader, buf)) text += buf.subarray(0, n).toString('utf8');
+  closeSync(reader);
+  const read = text.split('\n').length - 1;
+  assert.ok(read > 0 && read < 3000, `read ${read}`);
+  assert.equal(read + Number(stderr), 3000, `read ${read}, dropped ${stderr}`);
+});
+
+test('a program that ends on its own while its sink waits on a pipe nobody reads still ends (after the exit flush gives up)', async () => {
+  const fifo = join(dir, 'ends.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const sinkModule = fileURLToPath(new URL('./log-sink.js', import.meta.url));
+  // nothing else keeps this program alive: only the sink's retries against the full pipe could
+  const script = `import { openSync, constants } from 'node:fs';
+    import { createLogSink } from ${JSON.stringify(sinkModule)};
+    const sink = createLogSink({ dest: openSync(${JSON.stringify(fifo)}, constants.O_WRONLY | constants.O_NONBLOCK), flushMs: 60000 });
+    for (let i = 0; i < 3000; i++) sink.write(JSON.stringify({ i, pad: 'x'.repeat(100) }) + '\\n');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const [code, signal] = await once(child, 'exit') as [number | null, string | null];
+  clearTimeout(killer);
+  closeSync(reader);
+  assert.deepEqual([code, signal], [0, null], 'ended by itself, not killed after 10 s');
 });
 
 test('a sink nobody reads: lines past the buffer bound are dropped and counted; every line accepted arrives once the sink reads again', async () => {
@@ -109,6 +186,38 @@ test('closing a sink whose reader stalled: every line is either read or counted 
   assert.equal(read + droppedLogLines(logger), total);
   closeSync(reused);
   closeSync(reader);
+});
+
+test('closing a sink while its batch waits for a thread: the descriptor stays open until that write ends, so it never lands in a file opened after the close', async () => {
+  // the four threads of libuv's pool, each blocked reading a FIFO nobody writes yet: the sink's write waits behind them
+  const fifo = join(dir, 'pool.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const blocker = openSync(fifo, constants.O_RDWR);
+  const reads = Array.from({ length: 4 }, () => new Promise((r) => read(blocker, Buffer.alloc(1), 0, 1, null, r)));
+  const file = join(dir, 'queued.log');
+  const logger = createLogger({ name: 't', level: 'info', sink: { dest: file, flushMs: 60_000 } });
+  const log = createRequestLog(logger, { accessLog: true });
+  for (let i = 0; i < 10; i++) log(record(i), 200);
+  await closeLogger(logger, 50); // gives up waiting: the write is still queued
+  const after = join(dir, 'opened-after-close.log');
+  const reused = openSync(after, 'w'); // the lowest free number: the sink's, had it been closed
+  writeSync(blocker, 'xxxx'); // frees the pool
+  await Promise.all(reads);
+  // the sink's write runs on the next free thread; its end shows as lines in the file or counted as dropped
+  for (let i = 0; i < 100 && readFileSync(file, 'utf8').split('\n').length - 1 + droppedLogLines(logger) < 10; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(readFileSync(after, 'utf8'), '');
+  assert.equal(readFileSync(file, 'utf8').split('\n').length - 1 + droppedLogLines(logger), 10, 'each line written to its file or counted');
+  closeSync(reused);
+  closeSync(blocker);
+});
+
+test('closing a logger twice closes its descriptor once: a file opened in between keeps its descriptor', async () => {
+  const logger = createLogger({ name: 't', level: 'info', sink: { dest: join(dir, 'twice.log') } });
+  await closeLogger(logger);
+  const other = openSync(join(dir, 'opened-between.log'), 'w'); // takes the closed descriptor's number
+  await closeLogger(logger);
+  assert.equal(writeSync(other, 'still open\n'), 11);
+  closeSync(other);
 });
 
 test('the general logger censors credentials at any depth; the access line carries only its own fields', () => {

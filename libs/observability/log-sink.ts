@@ -1,5 +1,4 @@
 import { closeSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
-import type { Logger } from 'pino';
 
 /**
  * Where a gateway's JSON log lines go: an asynchronous, buffered file
@@ -9,7 +8,7 @@ import type { Logger } from 'pino';
  * disk), lines past `maxBytes` are dropped and counted rather than held, so
  * memory stays bounded. Every buffered line is written on process exit
  * (synchronously, from the `exit` event) and by `flushLogger` before a drain
- * ends.
+ * ends (see logger-sink.ts for a logger's sink).
  *
  * Not pino's destination (sonic-boom): its `write` takes `Buffer.byteLength`
  * of the whole pending batch on every line, and the batch is a string grown
@@ -61,6 +60,7 @@ export class LogSink {
   private retry: NodeJS.Timeout | undefined;
   private readonly timer: NodeJS.Timeout;
   private waiters: (() => void)[] = [];
+  private closing = false;
   private closed = false;
 
   constructor(options: LogSinkOptions = {}) {
@@ -96,29 +96,42 @@ export class LogSink {
     else if (!this.batch) this.settle();
   }
 
-  /** at exit: the lines still buffered, written synchronously (a batch in flight is left to its write) */
-  flushSync(): void {
-    if (this.bytes === 0) return;
-    const { data, lines } = this.take();
-    const deadline = Date.now() + EXIT_FLUSH_MS;
-    let offset = 0;
-    while (offset < data.length) {
-      try {
-        offset += writeSync(this.fd, data, offset);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) { this.stats.dropped += lines; return; }
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-      }
-    }
+  /**
+   * Resolves once the kernel has taken everything buffered, or after `timeoutMs` (a stalled reader); the timer keeps
+   * the program alive while it waits, as the sink's retries do not.
+   */
+  flushed(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.flush(() => { clearTimeout(timer); resolve(); });
+    });
   }
 
-  /** flushes, then closes the descriptor (also one it was given, as a file sink would) */
+  /**
+   * At exit: a batch waiting to retry a stalled reader, then the lines still buffered, written synchronously, for
+   * at most EXIT_FLUSH_MS against a full pipe; what is left is counted as dropped. A batch on the thread pool is
+   * left to its write (the lines behind it may land first).
+   */
+  flushSync(): void {
+    const deadline = Date.now() + EXIT_FLUSH_MS;
+    if (this.retry) {
+      clearTimeout(this.retry);
+      this.retry = undefined;
+      const rest = this.batch!.subarray(this.batchOffset);
+      this.batch = undefined;
+      const written = writeUntil(this.fd, rest, deadline);
+      if (written < rest.length) { this.stats.dropped += newlines(rest, written) + this.lines.length; this.lines = []; this.bytes = 0; return; }
+    }
+    if (this.bytes === 0) return;
+    const { data } = this.take();
+    this.stats.dropped += newlines(data, writeUntil(this.fd, data, deadline));
+  }
+
+  /** flushes, then closes the descriptor (also one it was given, as a file sink would); once */
   async close(timeoutMs: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, timeoutMs);
-      t.unref();
-      this.flush(() => { clearTimeout(t); resolve(); });
-    });
+    if (this.closing) return; // a second close would close whatever now holds the descriptor's number
+    this.closing = true;
+    await this.flushed(timeoutMs);
     this.closed = true;
     clearInterval(this.timer);
     // what a stalled reader never took is counted as dropped: a batch waiting to retry, the lines behind it
@@ -127,6 +140,12 @@ export class LogSink {
     this.lines = [];
     this.bytes = 0;
     openSinks.delete(this);
+    // a batch still here is on the thread pool: its descriptor is closed when that write ends, so the number is
+    // not reused under it (a write queued behind busy threads would land in whatever was opened next)
+    if (!this.batch) this.closeFd();
+  }
+
+  private closeFd(): void {
     if (this.ownsFd || this.fd > 2) { try { fsyncSync(this.fd); } catch { /* a pipe has none */ } closeSync(this.fd); }
   }
 
@@ -139,13 +158,9 @@ export class LogSink {
     return { data, lines };
   }
 
-  /** lines of the batch the kernel has not taken whole (each line ends with a newline) */
+  /** lines of the batch the kernel has not taken whole */
   private unwrittenLines(): number {
-    const batch = this.batch!;
-    if (this.batchOffset === 0) return this.batchLines;
-    let n = 0;
-    for (let i = batch.indexOf(10, this.batchOffset); i !== -1; i = batch.indexOf(10, i + 1)) n++;
-    return n;
+    return this.batchOffset === 0 ? this.batchLines : newlines(this.batch!, this.batchOffset);
   }
 
   private startBatch(): void {
@@ -160,12 +175,20 @@ export class LogSink {
   private writeBatch(): void {
     const batch = this.batch!;
     write(this.fd, batch, this.batchOffset, batch.length - this.batchOffset, null, (err, n) => {
-      // closed meanwhile (a close that timed out on a stalled reader): the descriptor is gone, its number may be reused
-      if (this.closed) { this.stats.dropped += this.unwrittenLines(); this.batch = undefined; return; }
+      // closed meanwhile (a close that timed out): what this write took is kept, the rest counted, the descriptor closed
+      if (this.closed) {
+        if (!err) this.batchOffset += n;
+        this.stats.dropped += this.unwrittenLines();
+        this.batch = undefined;
+        this.closeFd();
+        return;
+      }
       if (err) {
         if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
-          // the reader stopped: try again later, meanwhile lines pile up to maxBytes and then drop
+          // the reader stopped: try again later, meanwhile lines pile up to maxBytes and then drop; the retry keeps
+          // no program alive (one that ends writes the batch from its exit event, for EXIT_FLUSH_MS at most)
           this.retry = setTimeout(() => { this.retry = undefined; this.writeBatch(); }, RETRY_MS);
+          this.retry.unref();
           return;
         }
         this.stats.dropped += this.unwrittenLines(); // EPIPE, EBADF, ENOSPC: the rest of the batch is lost, counted
@@ -186,44 +209,31 @@ export class LogSink {
   }
 }
 
+/** lines in `data` from `offset` on (each line ends with a newline) */
+function newlines(data: Buffer, offset: number): number {
+  let n = 0;
+  for (let i = data.indexOf(10, offset); i !== -1; i = data.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** writes `data` synchronously, waiting out a full non-blocking pipe until `deadline`; how many bytes were taken */
+function writeUntil(fd: number, data: Buffer, deadline: number): number {
+  let offset = 0;
+  while (offset < data.length) {
+    try {
+      offset += writeSync(fd, data, offset);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) break;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+  return offset;
+}
+
 /** sinks not closed: each writes what it holds when the process exits */
 const openSinks = new Set<LogSink>();
 process.on('exit', () => { for (const sink of openSinks) sink.flushSync(); });
 
-const sinks = new WeakMap<Logger, LogSink>();
-
 export function createLogSink(options: LogSinkOptions = {}): LogSink {
   return new LogSink(options);
-}
-
-/** remembers which sink a logger writes to (createLogger does this) */
-export function attachSink(logger: Logger, sink: LogSink): void {
-  sinks.set(logger, sink);
-}
-
-/** Lines the logger's sink dropped so far (0 for a logger without a bounded sink). */
-export function droppedLogLines(logger: Logger): number {
-  return sinks.get(logger)?.stats.dropped ?? 0;
-}
-
-/**
- * Writes every buffered line and resolves when the sink has taken them, or
- * after `timeoutMs` if the sink is blocked (a drain never hangs on its log).
- * Call it at the end of a drain, before `process.exit`.
- */
-export function flushLogger(logger: Logger, timeoutMs = 2000): Promise<void> {
-  const sink = sinks.get(logger);
-  if (!sink) { logger.flush(); return Promise.resolve(); }
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    timer.unref();
-    sink.flush(() => { clearTimeout(timer); resolve(); });
-  });
-}
-
-/** Flushes, then closes the logger's sink (its timer and file descriptor); for tests and embedders. */
-export async function closeLogger(logger: Logger, timeoutMs = 2000): Promise<void> {
-  const sink = sinks.get(logger);
-  if (!sink) { await flushLogger(logger, timeoutMs); return; }
-  await sink.close(timeoutMs);
 }
