@@ -31,7 +31,7 @@ export interface LogSinkOptions {
   dest?: number | string;
   /** bytes buffered before a write starts (batching); default 64 KiB */
   minBytes?: number;
-  /** the most bytes held (buffered and being written) while the sink is busy; lines beyond are dropped; default 8 MiB */
+  /** the most held (buffered and being written) while the sink is busy, in UTF-16 code units (bytes for ASCII lines); lines beyond are dropped; default 8 Mi */
   maxBytes?: number;
   /** idle flush interval in ms, so a quiet gateway's lines appear promptly; default 100 */
   flushMs?: number;
