@@ -17,6 +17,22 @@ const record = (i: number): RequestRecord => ({
   route: 'orders', status: undefined, code: undefined, reason: undefined, clientId: 'demo-app', sub: 'alice', cache: 'hit', start: performance.now(),
 });
 
+/**
+ * A FIFO with a non-blocking reader, and the head of a child program whose sink (its `options` added) writes 3 000
+ * lines of ~115 bytes into it, non-blocking, with no periodic flush.
+ */
+function fifoChild(name: string, options = ''): { reader: number; head: string } {
+  const fifo = join(dir, name);
+  execFileSync('mkfifo', [fifo]);
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const sinkModule = fileURLToPath(new URL('./log-sink.js', import.meta.url));
+  const head = `import { openSync, constants } from 'node:fs';
+    import { createLogSink } from ${JSON.stringify(sinkModule)};
+    const sink = createLogSink({ dest: openSync(${JSON.stringify(fifo)}, constants.O_WRONLY | constants.O_NONBLOCK), ${options}flushMs: 60000 });
+    for (let i = 0; i < 3000; i++) sink.write(JSON.stringify({ i, pad: 'x'.repeat(100) }) + '\\n');`;
+  return { reader, head };
+}
+
 test('flushLogger writes every buffered access line to the file (fewer bytes than one batch are held back until then)', async () => {
   const file = join(dir, 'flush.log');
   const logger = createLogger({ name: 't', level: 'info', sink: { dest: file, flushMs: 60_000 } });
@@ -45,16 +61,10 @@ test('a process that exits without a drain still writes every buffered line (syn
 });
 
 test('a process that exits while a batch waits on a stalled pipe writes that batch before the lines behind it: every line once, in order', async () => {
-  const fifo = join(dir, 'exit.fifo');
-  execFileSync('mkfifo', [fifo]);
-  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-  const sinkModule = fileURLToPath(new URL('./log-sink.js', import.meta.url));
   // a 256 KiB batch against a 64 KiB pipe nobody reads yet: the pipe takes a part, the rest waits to retry; more lines
   // are buffered behind it; the child exits (no drain) and only then does this test start reading
-  const script = `import { openSync, constants } from 'node:fs';
-    import { createLogSink } from ${JSON.stringify(sinkModule)};
-    const sink = createLogSink({ dest: openSync(${JSON.stringify(fifo)}, constants.O_WRONLY | constants.O_NONBLOCK), minBytes: 256 * 1024, flushMs: 60000 });
-    for (let i = 0; i < 3000; i++) sink.write(JSON.stringify({ i, pad: 'x'.repeat(100) }) + '\\n');
+  const { reader, head } = fifoChild('exit.fifo', 'minBytes: 256 * 1024, ');
+  const script = `${head}
     setTimeout(() => { process.stderr.write('exiting\\n'); process.exit(0); }, 175);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
   let exited = false;
@@ -77,15 +87,9 @@ test('a process that exits while a batch waits on a stalled pipe writes that bat
 });
 
 test('a process that exits on a full pipe nobody reads gives up after its bound: it exits, and every line is either in the pipe or counted as dropped', async () => {
-  const fifo = join(dir, 'never-read.fifo');
-  execFileSync('mkfifo', [fifo]);
-  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-  const sinkModule = fileURLToPath(new URL('./log-sink.js', import.meta.url));
   // ~360 KB against a 64 KiB pipe: a batch waits to retry, lines are buffered behind it; the exit flush waits 1 s at most
-  const script = `import { openSync, constants } from 'node:fs';
-    import { createLogSink } from ${JSON.stringify(sinkModule)};
-    const sink = createLogSink({ dest: openSync(${JSON.stringify(fifo)}, constants.O_WRONLY | constants.O_NONBLOCK), flushMs: 60000 });
-    for (let i = 0; i < 3000; i++) sink.write(JSON.stringify({ i, pad: 'x'.repeat(100) }) + '\\n');
+  const { reader, head } = fifoChild('never-read.fifo');
+  const script = `${head}
     process.on('exit', () => process.stderr.write(String(sink.stats.dropped))); // after the sink's own exit listener
     setTimeout(() => process.exit(0), 175);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -103,15 +107,8 @@ test('a process that exits on a full pipe nobody reads gives up after its bound:
 });
 
 test('a program that ends on its own while its sink waits on a pipe nobody reads still ends (after the exit flush gives up)', async () => {
-  const fifo = join(dir, 'ends.fifo');
-  execFileSync('mkfifo', [fifo]);
-  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-  const sinkModule = fileURLToPath(new URL('./log-sink.js', import.meta.url));
   // nothing else keeps this program alive: only the sink's retries against the full pipe could
-  const script = `import { openSync, constants } from 'node:fs';
-    import { createLogSink } from ${JSON.stringify(sinkModule)};
-    const sink = createLogSink({ dest: openSync(${JSON.stringify(fifo)}, constants.O_WRONLY | constants.O_NONBLOCK), flushMs: 60000 });
-    for (let i = 0; i < 3000; i++) sink.write(JSON.stringify({ i, pad: 'x'.repeat(100) }) + '\\n');`;
+  const { reader, head: script } = fifoChild('ends.fifo');
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
   const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   const [code, signal] = await once(child, 'exit') as [number | null, string | null];
