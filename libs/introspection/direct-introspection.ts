@@ -1,4 +1,5 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { bufferedCall, rawHeader, toHeaders } from '../proxy/index.js';
 
 /** statuses a Response may not carry a body with */
 const NULL_BODY = new Set([204, 205, 304]);
@@ -22,33 +23,27 @@ export type DirectAnswer = { json: unknown } | { response: Response };
 /**
  * One RFC 7662 call for the common case — a JSON answer, a client
  * authenticated by a fixed header or form parameters, or by its TLS
- * certificate — without the WHATWG objects oauth4webapi's request and
- * response processing go through (URLSearchParams, two Headers, a Response
- * with a ReadableStream body read back by `json()`): measured by callgrind
- * at the edge, see README "Performance". Everything else (a signed JWT
- * answer, an error status) comes back as a Response for the caller's
- * oauth4webapi path, so every refusal keeps its reason.
- * A network failure or the timeout rejects as the lean fetch does.
+ * certificate — as one buffered exchange (libs/proxy/buffered-call.ts),
+ * without the WHATWG objects oauth4webapi's request and response processing
+ * go through (URLSearchParams, two Headers, a Response with a ReadableStream
+ * body read back by `json()`): measured by callgrind at the edge, see README
+ * "Performance". Everything else (a signed JWT answer, an error status) comes
+ * back as a Response for the caller's oauth4webapi path, so every refusal
+ * keeps its reason. A network failure rejects with undici's error, the
+ * timeout with a `TimeoutError`, as the lean fetch does.
  */
 export function createDirectIntrospection(options: DirectIntrospectionOptions): (token: string) => Promise<DirectAnswer> {
-  const { url, headers, params, timeoutMs, dispatcher } = options;
+  const { headers, params } = options;
+  const url = new URL(options.url);
+  const target = { origin: url.origin, path: url.pathname + url.search };
+  const call = { timeoutMs: options.timeoutMs, dispatcher: options.dispatcher };
   return async (token) => {
-    const signal = AbortSignal.timeout(timeoutMs);
-    const fail = (err: unknown) => { throw signal.aborted ? signal.reason : err; };
-    const res = await request(url, {
-      method: 'POST', headers, body: `token=${encodeURIComponent(token)}${params}`, signal, ...(dispatcher ? { dispatcher } : {}),
-    }).catch(fail);
-    const body = await res.body.text().catch(fail);
-    const type = res.headers['content-type'];
-    if (res.statusCode === 200 && !(typeof type === 'string' && type.split(';')[0]!.trim().toLowerCase() === JWT_ANSWER)) {
+    const answer = await bufferedCall(target, { method: 'POST', headers, body: `token=${encodeURIComponent(token)}${params}` }, call);
+    const body = answer.body.toString('utf8');
+    const type = rawHeader(answer.rawHeaders, 'content-type');
+    if (answer.status === 200 && !(type !== undefined && type.split(';')[0]!.trim().toLowerCase() === JWT_ANSWER)) {
       try { return { json: JSON.parse(body) as unknown }; } catch { return { json: undefined }; }
     }
-    const out = new Headers();
-    for (const name in res.headers) {
-      const value = res.headers[name];
-      if (Array.isArray(value)) for (const v of value) out.append(name, v);
-      else if (value !== undefined) out.append(name, value);
-    }
-    return { response: new Response(NULL_BODY.has(res.statusCode) ? null : body, { status: res.statusCode, headers: out }) };
+    return { response: new Response(NULL_BODY.has(answer.status) ? null : body, { status: answer.status, headers: toHeaders(answer.rawHeaders) }) };
   };
 }

@@ -1,4 +1,5 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { AnswerTooLargeError, bufferedCall, type BufferedAnswer } from '../proxy/index.js';
 
 /** A PDP that could not answer: unreachable, too slow, an error status or an unreadable body. */
 export class PdpFailure extends Error {
@@ -23,32 +24,26 @@ const MAX_BODY = 64 * 1024;
 /**
  * POSTs a JSON document and returns the parsed JSON answer; every failure is a
  * PdpFailure (the caller applies its fail mode). The timeout covers the whole
- * exchange, body included; bodies over 64 KiB are refused.
+ * exchange, body included; bodies over 64 KiB are refused. One buffered
+ * exchange (libs/proxy/buffered-call.ts): a decision per request must not pay
+ * for a body stream and a live timeout signal per call.
  */
 export async function postJson(url: string, body: unknown, options: PostJsonOptions): Promise<unknown> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...options.headers };
   if (options.bearerToken) headers.authorization = `Bearer ${options.bearerToken}`;
-  const signal = AbortSignal.timeout(options.timeoutMs);
-  let text = '';
-  let status: number;
+  const { origin, pathname, search } = new URL(url);
+  let answer: BufferedAnswer;
   try {
-    const res = await request(url, { method: 'POST', headers, body: JSON.stringify(body), signal, ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}) });
-    status = res.statusCode;
-    if (status < 200 || status > 299) {
-      await res.body.dump();
-      throw new PdpFailure('status', `the PDP answered ${status}`);
-    }
-    for await (const chunk of res.body) {
-      text += String(chunk);
-      if (text.length > MAX_BODY) { res.body.destroy(); throw new PdpFailure('garbage', 'the PDP answer is too large'); }
-    }
+    answer = await bufferedCall({ origin, path: pathname + search }, { method: 'POST', headers, body: JSON.stringify(body) }, { timeoutMs: options.timeoutMs, maxBytes: MAX_BODY, dispatcher: options.dispatcher });
   } catch (err) {
-    if (err instanceof PdpFailure) throw err;
-    if (signal.aborted) throw new PdpFailure('timeout', `the PDP did not answer within ${options.timeoutMs} ms`, { cause: err });
+    const ok = (status: number) => status >= 200 && status <= 299;
+    if (err instanceof AnswerTooLargeError) throw ok(err.status) ? new PdpFailure('garbage', 'the PDP answer is too large') : new PdpFailure('status', `the PDP answered ${err.status}`);
+    if ((err as Error).name === 'TimeoutError') throw new PdpFailure('timeout', `the PDP did not answer within ${options.timeoutMs} ms`, { cause: err });
     throw new PdpFailure('unreachable', 'the PDP could not be reached', { cause: err });
   }
+  if (answer.status < 200 || answer.status > 299) throw new PdpFailure('status', `the PDP answered ${answer.status}`);
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(answer.body.toString('utf8')) as unknown;
   } catch (err) {
     throw new PdpFailure('garbage', 'the PDP answer is not JSON', { cause: err });
   }

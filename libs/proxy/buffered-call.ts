@@ -1,0 +1,122 @@
+import { getGlobalDispatcher, type Dispatcher } from 'undici';
+
+/** where a call goes: an origin and the path (with its query) on it */
+export interface CallTarget {
+  readonly origin: string;
+  readonly path: string;
+}
+
+export interface CallRequest {
+  method: 'GET' | 'POST';
+  headers: Readonly<Record<string, string>>;
+  body?: string | undefined;
+}
+
+export interface CallOptions {
+  /** the whole exchange, the answer's body included */
+  timeoutMs: number;
+  /** the most bytes of body kept; more fails the call with an AnswerTooLargeError */
+  maxBytes?: number | undefined;
+  /** the connections to use (an Agent or Pool with the peer's TLS options and bounds); default: undici's global one */
+  dispatcher?: Dispatcher | undefined;
+}
+
+export interface BufferedAnswer {
+  status: number;
+  /** names and values in turn, as they came (undici hands Buffers) */
+  rawHeaders: readonly Buffer[];
+  body: Buffer;
+}
+
+/** an answer whose body passed `maxBytes` (its status kept: a refusal with a large page is still a refusal) */
+export class AnswerTooLargeError extends Error {
+  readonly code = 'ANSWER_TOO_LARGE';
+  constructor(readonly status: number) {
+    super('the answer is too large');
+    this.name = 'AnswerTooLargeError';
+  }
+}
+
+/** what a call that timed out rejects with: the reason `AbortSignal.timeout` gives (callers tell a timeout by its name) */
+export const timeoutError = (): Error => new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+
+/** the first value of a header in raw headers (names compared without case), as latin1 text */
+export function rawHeader(raw: readonly Buffer[], name: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === name.length && raw[i]!.toString('latin1').toLowerCase() === name) return raw[i + 1]!.toString('latin1');
+  }
+  return undefined;
+}
+
+/** raw headers as WHATWG Headers (for code that reads a Response) */
+export function toHeaders(raw: readonly Buffer[]): Headers {
+  const out = new Headers();
+  for (let i = 0; i < raw.length; i += 2) out.append(raw[i]!.toString('latin1'), raw[i + 1]!.toString('latin1'));
+  return out;
+}
+
+/**
+ * One HTTP exchange whose answer is read whole into memory (bounded): the
+ * gateway's own calls to its dependencies (token introspection, a policy
+ * decision point). One undici dispatch and a handler that collects the body,
+ * and one plain timer that aborts it: undici's `request()` builds a body
+ * stream, an AsyncResource and parsed headers per call, and an
+ * `AbortSignal.timeout` keeps its timer and signal alive for the whole
+ * timeout after the call is over (thousands at once under load). Measured in
+ * one process against a local JSON server (20 000 calls, 20 at a time):
+ * 102–110 µs of CPU per call that way, 59–68 µs this way, the server's share
+ * included in both; at the edge, a cold token (introspection, signature)
+ * 350–425 µs against 453–600 µs (ad-hoc, 3 alternating pairs).
+ * A network failure rejects with undici's error; the timeout with a
+ * `TimeoutError` (timeoutError()), whether the call was sent or still waited
+ * for a connection (then it is never sent).
+ */
+export function bufferedCall(target: CallTarget, request: CallRequest, options: CallOptions): Promise<BufferedAnswer> {
+  const dispatcher = options.dispatcher ?? getGlobalDispatcher();
+  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  return new Promise<BufferedAnswer>((resolve, reject) => {
+    let abort: ((err: Error) => void) | undefined;
+    let status = 0;
+    let rawHeaders: Buffer[] = [];
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(err);
+    };
+    const stop = (err: Error) => {
+      abort?.(err);
+      fail(err);
+    };
+    const timer = setTimeout(() => stop(timeoutError()), options.timeoutMs);
+    const handler = {
+      onConnect(abortRequest: (err: Error) => void) {
+        abort = abortRequest;
+        if (settled) abortRequest(timeoutError()); // timed out while waiting for a connection: not sent at all
+      },
+      onHeaders(statusCode: number, raw: Buffer[]) {
+        if (statusCode < 200) return true; // 1xx: the final answer follows
+        status = statusCode;
+        rawHeaders = raw;
+        return true;
+      },
+      onData(chunk: Buffer) {
+        bytes += chunk.length;
+        if (bytes > maxBytes) { stop(new AnswerTooLargeError(status)); return false; }
+        chunks.push(chunk);
+        return true;
+      },
+      onComplete() {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ status, rawHeaders, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+      },
+      onError: fail,
+    };
+    dispatcher.dispatch({ origin: target.origin, path: target.path, method: request.method, headers: request.headers as Record<string, string>, body: request.body ?? null }, handler as unknown as Dispatcher.DispatchHandler);
+  });
+}
