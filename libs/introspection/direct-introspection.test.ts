@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { createAsClient, type AsClientOptions } from './index.js';
 import { leanFetch } from './lean-fetch.js';
 import { GatewayError } from '../errors/index.js';
@@ -95,5 +95,72 @@ test('the direct call times out as the general one does: 503 introspection_timeo
   try {
     as.answer(() => { /* never answers */ });
     await assert.rejects(createAsClient(opts(as.base, { timeoutMs: 200 })).introspect(TOKEN), refused('introspection_timeout'));
+  } finally { as.close(); }
+});
+
+/** an AS on a raw TCP socket: every request (head and form body) is answered with the bytes `answer` gives */
+async function rawAs() {
+  let answer = (): Buffer => Buffer.alloc(0);
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket.on('close', () => sockets.delete(socket)));
+    let buffered = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => {
+      buffered += chunk;
+      const end = buffered.indexOf('\r\n\r\n');
+      const length = Number(/\r\ncontent-length: (\d+)/i.exec(buffered.slice(0, end))?.[1] ?? 0);
+      if (end === -1 || buffered.length < end + 4 + length) return;
+      buffered = buffered.slice(end + 4 + length);
+      socket.write(answer());
+    }).on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, answer: (a: () => Buffer) => { answer = a; }, close: () => { for (const s of sockets) s.destroy(); server.close(); } };
+}
+const answer200 = (headers: string, body: Buffer | string) => {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'latin1') : body;
+  return Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\n${headers}content-length: ${bytes.length}\r\n\r\n`, 'latin1'), bytes]);
+};
+/** what a client made of one answer: the result, or the refusal's reason */
+const outcome = (client: ReturnType<typeof createAsClient>) => client.introspect(TOKEN).then(
+  (r) => `ok ${JSON.stringify(r)}`,
+  (e: unknown) => (e instanceof GatewayError ? `refused ${e.reason}` : `thrown ${String(e)}`),
+);
+
+test('raw JSON and content-type edge cases: the direct call accepts or refuses each exactly as oauth4webapi\'s path does', async () => {
+  const as = await rawAs();
+  try {
+    const { direct, general } = both(as.base, { endpoints: { introspection: `${as.base}/introspect` } });
+    const JSON_TYPE = 'content-type: application/json\r\n';
+    const deep = 3000;
+    const cases: [string, string, Buffer | string, string | RegExp][] = [ // name, headers, body, expected outcome
+      ['a UTF-8 BOM', JSON_TYPE, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"active":true}')]), 'ok {"active":true}'],
+      ['a UTF-16 BOM', JSON_TYPE, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"active":true}', 'utf16le')]), 'refused introspection_bad_response'],
+      ['"active": false then true', JSON_TYPE, '{"active":false,"active":true,"sub":"a"}', 'ok {"active":true,"sub":"a"}'],
+      ['"active": true then false', JSON_TYPE, '{"active":true,"sub":"a","active":false}', 'ok {"active":false}'],
+      ['a __proto__ key', JSON_TYPE, '{"__proto__":{"active":true,"sub":"x"},"active":true}', 'ok {"__proto__":{"active":true,"sub":"x"},"active":true}'],
+      ['"active" only under __proto__', JSON_TYPE, '{"__proto__":{"active":true}}', 'refused introspection_bad_response'],
+      ['deep nesting', JSON_TYPE, `{"active":true,"x":${'['.repeat(deep)}${']'.repeat(deep)}}`, /^ok \{"active":true,"x":\[\[/],
+      ['an exp past the double range', JSON_TYPE, '{"active":true,"exp":1e400}', 'refused introspection_bad_exp'],
+      ['a huge integer', JSON_TYPE, '{"active":true,"exp":123456789012345678901234567890}', 'ok {"active":true,"exp":1.2345678901234568e+29}'],
+      ['non-UTF-8 bytes in a string', JSON_TYPE, Buffer.concat([Buffer.from('{"active":true,"sub":"a'), Buffer.from([0xed, 0xa0, 0x80, 0xc0, 0xaf, 0xf0, 0x9f, 0x98, 0xff, 0xe2, 0x82]), Buffer.from('b"}')]), `ok {"active":true,"sub":"a${'\ufffd'.repeat(8)}b"}`],
+      ['a NUL in a string', JSON_TYPE, '{"active":true,"sub":"a\0b"}', 'refused introspection_bad_response'],
+      ['a no-break space before the JSON', JSON_TYPE, Buffer.concat([Buffer.from([0xc2, 0xa0]), Buffer.from('{"active":true}')]), 'refused introspection_bad_response'],
+      ['no content-type', '', '{"active":true}', 'ok {"active":true}'],
+      ['the JWT type in capitals', 'content-type: Application/Token-Introspection+JWT\r\n', '{"active":true}', 'refused introspection_bad_jwt'],
+      ['the JWT type with a parameter', 'content-type: application/token-introspection+jwt; charset=utf-8\r\n', '{"active":true}', 'refused introspection_bad_jwt'],
+      ['the JWT type, a space before its parameter', 'content-type: application/token-introspection+jwt ;x=1\r\n', '{"active":true}', 'refused introspection_bad_jwt'],
+      ['the JWT type between tabs', 'content-type:\tapplication/token-introspection+jwt\t\r\n', '{"active":true}', 'refused introspection_bad_jwt'],
+      ['the JWT type, then JSON', 'content-type: application/token-introspection+jwt\r\ncontent-type: application/json\r\n', '{"active":true}', 'ok {"active":true}'],
+      ['JSON, then the JWT type', 'content-type: application/json\r\ncontent-type: application/token-introspection+jwt\r\n', '{"active":true}', 'ok {"active":true}'],
+    ];
+    for (const [name, headers, body, expected] of cases) {
+      as.answer(() => answer200(headers, body));
+      const [d, g] = [await outcome(direct), await outcome(general)];
+      assert.equal(d, g, `${name}: the direct call and oauth4webapi's path differ`);
+      if (typeof expected === 'string') assert.equal(d, expected, name);
+      else assert.match(d, expected, name);
+    }
   } finally { as.close(); }
 });
