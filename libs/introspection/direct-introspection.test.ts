@@ -5,6 +5,8 @@ import { createServer as createNetServer, type AddressInfo, type Socket } from '
 import { createAsClient, type AsClientOptions } from './index.js';
 import { leanFetch } from './lean-fetch.js';
 import { GatewayError } from '../errors/index.js';
+import { edgeConfigSchema, parseConfig } from '../config/index.js';
+import { AS_MAX_RESPONSE_BYTES, createAsClientFromConfig } from './as-client-from-config.js';
 
 type Answer = (res: ServerResponse) => void;
 interface Seen { params: Record<string, string>; auth: string | undefined; accept: string | undefined; type: string | undefined }
@@ -161,6 +163,74 @@ test('raw JSON and content-type edge cases: the direct call accepts or refuses e
       assert.equal(d, g, `${name}: the direct call and oauth4webapi's path differ`);
       if (typeof expected === 'string') assert.equal(d, expected, name);
       else assert.match(d, expected, name);
+    }
+  } finally { as.close(); }
+});
+
+/** every message along an error's cause chain */
+function messages(err: unknown): string {
+  const out: string[] = [];
+  for (let e = err as { message?: unknown; cause?: unknown; stack?: unknown } | undefined; e && out.length < 8; e = e.cause as typeof e) {
+    out.push(String(e.message), String(e.stack));
+  }
+  return out.join('\n');
+}
+
+test('an AS answer over the pool\'s size bound is introspection_too_large whatever its framing; a head over the header bound is unreachable; no refusal carries the token', async () => {
+  const as = await rawAs();
+  try {
+    const doc = {
+      issuer: 'http://edge', development: true, keys: { generate: true },
+      authorizationServer: { issuer: as.base, introspectionEndpoint: `${as.base}/introspect`, clientId: 'edge', clientSecret: 's', allowHttp: true, timeoutMs: 2000 },
+      audiences: { orders: {} }, routes: [{ name: 'orders', pathPrefix: '/orders', upstream: 'http://micro', audience: 'orders' }],
+    };
+    const client = createAsClientFromConfig(parseConfig('edge.yaml', doc, edgeConfigSchema).authorizationServer);
+    const big = `{"active":true,"pad":"${'x'.repeat(AS_MAX_RESPONSE_BYTES)}"}`;
+    const chunked = (body: string) => `${(body.length).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+    const cases: [string, () => Buffer, string][] = [
+      ['content-length', () => Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${big.length}\r\n\r\n${big}`), 'introspection_too_large'],
+      ['a content-length far past the bound', () => Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${2 ** 40}\r\n\r\n${big}`), 'introspection_too_large'],
+      ['chunked', () => Buffer.from(`HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n${chunked(big)}`), 'introspection_too_large'],
+      ['close-delimited (HTTP/1.0)', () => Buffer.from(`HTTP/1.0 200 OK\r\n\r\n${big}`), 'introspection_too_large'],
+      ['an error status over the bound', () => Buffer.from(`HTTP/1.1 400 Bad Request\r\ncontent-length: ${big.length}\r\n\r\n${big}`), 'introspection_too_large'],
+      ['a huge header block', () => Buffer.from(`HTTP/1.1 200 OK\r\n${`x-pad: ${'y'.repeat(1000)}\r\n`.repeat(100)}content-length: 15\r\n\r\n{"active":true}`), 'introspection_unreachable'],
+      // a broken AS echoing the token where the edge reads an answer: never in the refusal
+      ['the token as a 200 body', () => answer200('content-type: application/json\r\n', `{"active":true,"x":${TOKEN}}`), 'introspection_bad_response'],
+      ['the token in framing', () => Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${TOKEN}\r\n\r\n`), 'introspection_unreachable'],
+    ];
+    for (const [name, bytes, reason] of cases) {
+      as.answer(bytes);
+      const err = await client.introspect(TOKEN).then(() => assert.fail(`${name}: accepted`), (e: unknown) => e);
+      assert.ok(err instanceof GatewayError && err.status === 503, name);
+      assert.equal(err.reason, reason, name);
+      assert.ok(!messages(err).includes(TOKEN.slice(0, 8)), `${name}: the refusal carries the token`);
+    }
+  } finally { as.close(); }
+});
+
+test('a broken AS that echoes the token into a malformed answer or an error code: no refusal of either path carries it', async () => {
+  const as = await rawAs();
+  try {
+    const { direct, general } = both(as.base, { endpoints: { introspection: `${as.base}/introspect` } });
+    const b64 = (s: string) => Buffer.from(s).toString('base64url');
+    const answer = (status: string, headers: string, body: string) => () => Buffer.from(`HTTP/1.1 ${status}\r\n${headers}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    const LOWER = 'opaque_lowercase_token'; // a token of lowercase words: the shape of an RFC 6749 error code
+    const cases: [string, () => Buffer, string, string?][] = [ // name, answer, reason, the token (default TOKEN)
+      ['the token at the start of a 200 body', answer('200 OK', 'content-type: application/json\r\n', TOKEN), 'introspection_bad_response'],
+      ['the token inside malformed JSON', answer('200 OK', 'content-type: application/json\r\n', `{"active":true,"x":${TOKEN}}`), 'introspection_bad_response'],
+      ['the token as a JWT answer\'s payload', answer('200 OK', 'content-type: application/token-introspection+jwt\r\n', `${b64('{"alg":"RS256"}')}.${b64(`x${TOKEN}`)}.c2ln`), 'introspection_bad_jwt'],
+      ['the token as the error code of a 400', answer('400 Bad Request', 'content-type: application/json\r\n', JSON.stringify({ error: TOKEN })), 'introspection_refused_http_400'],
+      ['a token of lowercase words as the error code of a 400', answer('400 Bad Request', 'content-type: application/json\r\n', JSON.stringify({ error: LOWER })), 'introspection_refused_http_400', LOWER],
+      ['a token of lowercase words as the error of a challenge', answer('401 Unauthorized', `www-authenticate: Bearer error="${LOWER}"\r\n`, ''), 'introspection_credentials_refused_http_401', LOWER],
+    ];
+    for (const [name, bytes, reason, token = TOKEN] of cases) {
+      as.answer(bytes);
+      for (const client of [direct, general]) {
+        const err = await client.introspect(token).then(() => assert.fail(`${name}: accepted`), (e: unknown) => e);
+        assert.ok(err instanceof GatewayError && err.reason === reason, `${name}: ${String((err as GatewayError).reason)}`);
+        const text = messages(err);
+        assert.ok(!text.includes(token.slice(0, 9)), `${name}: the refusal carries the token: ${text.split('\n').filter((l) => !l.startsWith('    at')).join(' | ')}`);
+      }
     }
   } finally { as.close(); }
 });
