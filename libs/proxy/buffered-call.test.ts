@@ -149,6 +149,7 @@ test('malformed framing: each answer fails the call or is read as framed, and th
     ['a 204 with a body', 'HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n"forged"', ''],
     ['a 304 with a body', 'HTTP/1.1 304 Not Modified\r\ncontent-length: 8\r\n\r\n"forged"', undefined],
     ['two answers to one request', 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nabHTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n"forged"', 'ab'],
+    ['Connection: close, then more bytes', 'HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nabHTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n"forged"', 'ab'],
     ['HTTP/1.0 without a length', 'HTTP/1.0 200 OK\r\n\r\nabcdef', 'abcdef'],
   ];
   for (const [name, bytes, expected] of cases) {
