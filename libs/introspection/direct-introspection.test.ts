@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { createAsClient, type AsClientOptions } from './index.js';
 import { leanFetch } from './lean-fetch.js';
@@ -150,6 +151,7 @@ test('raw JSON and content-type edge cases: the direct call accepts or refuses e
       ['a NUL in a string', JSON_TYPE, '{"active":true,"sub":"a\0b"}', 'refused introspection_bad_response'],
       ['a no-break space before the JSON', JSON_TYPE, Buffer.concat([Buffer.from([0xc2, 0xa0]), Buffer.from('{"active":true}')]), 'refused introspection_bad_response'],
       ['no content-type', '', '{"active":true}', 'ok {"active":true}'],
+      ['a gzip answer (neither path inflates)', `${JSON_TYPE}content-encoding: gzip\r\n`, gzipSync('{"active":true}'), 'refused introspection_bad_response'],
       ['the JWT type in capitals', 'content-type: Application/Token-Introspection+JWT\r\n', '{"active":true}', 'refused introspection_bad_jwt'],
       ['the JWT type with a parameter', 'content-type: application/token-introspection+jwt; charset=utf-8\r\n', '{"active":true}', 'refused introspection_bad_jwt'],
       ['the JWT type, a space before its parameter', 'content-type: application/token-introspection+jwt ;x=1\r\n', '{"active":true}', 'refused introspection_bad_jwt'],
