@@ -47,6 +47,9 @@ function callFailure(err: unknown): string {
   return code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? 'introspection_too_large' : 'introspection_unreachable';
 }
 
+/** an answer that failed to parse loses its JSON SyntaxError: that message quotes the answer, which a broken AS may fill with the token */
+const unquoted = (err: unknown): unknown => ((err as { cause?: unknown } | undefined)?.cause instanceof SyntaxError ? new Error((err as Error).message) : err);
+
 /** The one failure mode the edge shows a client for an AS problem: 503, retry soon. */
 export function asUnavailable(reason: string, cause?: unknown): GatewayError {
   return new GatewayError('authorization_server_unavailable', undefined, { retryAfter: 2, reason, cause });
@@ -171,7 +174,7 @@ export function createAsClient(options: AsClientOptions): AsClient {
       // processIntrospectionResponse checks the JWT's claims; the signature is checked here, against the AS's jwks_uri
       if (isJwt) await oauth.validateApplicationLevelSignature(as, response, http());
     } catch (err) {
-      throw asUnavailable(isJwt ? 'introspection_bad_jwt' : 'introspection_bad_response', err);
+      throw asUnavailable(isJwt ? 'introspection_bad_jwt' : 'introspection_bad_response', unquoted(err));
     }
     try {
       return normalizeIntrospection(json, tolerance);
@@ -218,7 +221,7 @@ export function createAsClient(options: AsClientOptions): AsClient {
       }
       if (response.status !== 200) {
         // the AS refused us, not the client's token: we could not check it, so this is never a 401 for the client
-        const refusal = await describeRefusal(response, sent !== undefined ? 'bearer token' : isTlsAuth(options.auth.method) ? 'client certificate' : 'client credentials');
+        const refusal = await describeRefusal(response, sent !== undefined ? 'bearer token' : isTlsAuth(options.auth.method) ? 'client certificate' : 'client credentials', token);
         throw asUnavailable(refusal.reason, new Error(refusal.message));
       }
       return read(as, response);

@@ -39,7 +39,9 @@ export function createDirectIntrospection(options: DirectIntrospectionOptions): 
   const call = { timeoutMs: options.timeoutMs, dispatcher: options.dispatcher };
   return async (token) => {
     const answer = await bufferedCall(target, { method: 'POST', headers, body: `token=${encodeURIComponent(token)}${params}` }, call);
-    const body = answer.body.toString('utf8');
+    // decoded as Response.json() does (oauth4webapi's path): UTF-8, one leading BOM dropped
+    const bom = answer.body[0] === 0xef && answer.body[1] === 0xbb && answer.body[2] === 0xbf;
+    const body = answer.body.toString('utf8', bom ? 3 : 0);
     const type = rawHeader(answer.rawHeaders, 'content-type');
     if (answer.status === 200 && !(type !== undefined && type.split(';')[0]!.trim().toLowerCase() === JWT_ANSWER)) {
       try { return { json: JSON.parse(body) as unknown }; } catch { return { json: undefined }; }

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { createAuthzenClient, processAuthzenResponse } from './authzen-client.js';
 import { createOpaClient, processOpaResponse } from './opa-client.js';
 import { buildEvaluation } from './build-evaluation.js';
-import { PdpFailure } from './post-json.js';
+import { PdpFailure, postJson } from './post-json.js';
 
 interface Seen { method: string; url: string; headers: IncomingMessage['headers']; body: unknown }
 
@@ -112,4 +112,48 @@ test('OPA adapter: POST /v1/data/<path> with the evaluation as input; boolean or
   assert.equal(pdp.seen[0]!.headers.authorization, 'Bearer opa-token');
   assert.deepEqual(pdp.seen[0]!.body, { input: evaluation });
   assert.throws(() => processOpaResponse({ result: { allow: 'true' } }), failure('garbage'));
+});
+
+test('a hostile PDP on a raw socket: bodies over 64 KiB in any framing, never-ending answers and broken framing are typed failures, never a decision', async (t) => {
+  let answer: (socket: Socket) => void = () => undefined;
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket.on('close', () => sockets.delete(socket)).on('error', () => undefined));
+    let buffered = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => {
+      buffered += chunk;
+      const end = buffered.indexOf('\r\n\r\n');
+      const length = Number(/\r\ncontent-length: (\d+)/i.exec(buffered.slice(0, end))?.[1] ?? 0);
+      if (end === -1 || buffered.length < end + 4 + length) return;
+      buffered = buffered.slice(end + 4 + length);
+      answer(socket);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => { for (const s of sockets) s.destroy(); server.close(); });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/data/allow`;
+  const allow = (size: number) => `{"result":true,"pad":"${'x'.repeat(size - 24)}"}`; // `size` bytes of JSON
+  const endless = (first: string, again: string) => (socket: Socket) => {
+    socket.write(first);
+    const tick = setInterval(() => socket.write(again), 10);
+    socket.on('close', () => clearInterval(tick));
+  };
+  const cases: [string, (socket: Socket) => void, PdpFailure['kind'] | 'ok'][] = [
+    ['64 KiB exactly', (s) => s.write(`HTTP/1.1 200 OK\r\ncontent-length: 65536\r\n\r\n${allow(65536)}`), 'ok'],
+    ['a byte over, with content-length', (s) => s.write(`HTTP/1.1 200 OK\r\ncontent-length: 65537\r\n\r\n${allow(65537)}`), 'garbage'],
+    ['a byte over, chunked', (s) => s.write(`HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n10001\r\n${allow(65537)}\r\n0\r\n\r\n`), 'garbage'],
+    ['over, in one-byte chunks', (s) => s.write(`HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n${'1\r\n \r\n'.repeat(70_000)}`), 'garbage'],
+    ['over, close-delimited', (s) => s.end(`HTTP/1.0 200 OK\r\n\r\n${allow(70_000)}`), 'garbage'],
+    ['a refusal over the bound', (s) => s.write(`HTTP/1.1 403 Forbidden\r\ncontent-length: 70000\r\n\r\n${'x'.repeat(70_000)}`), 'status'],
+    ['a trickled body', endless('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n', ' '), 'timeout'],
+    ['endless 1xx', endless('', 'HTTP/1.1 102 Processing\r\n\r\n'), 'timeout'],
+    ['status 999', (s) => s.write('HTTP/1.1 999 X\r\ncontent-length: 15\r\n\r\n{"result":true}'), 'status'],
+    ['content-length and chunked', (s) => s.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-length: 15\r\n\r\nf\r\n{"result":true}\r\n0\r\n\r\n'), 'unreachable'],
+  ];
+  for (const [name, send, expected] of cases) {
+    answer = send;
+    const call = postJson(url, { input: {} }, { timeoutMs: 300 });
+    if (expected === 'ok') assert.equal(((await call) as { result: unknown }).result, true, name);
+    else await assert.rejects(call, failure(expected), name);
+  }
 });

@@ -78,7 +78,10 @@ export function bufferedCall(target: CallTarget, request: CallRequest, options: 
     let abort: ((err: Error) => void) | undefined;
     let status = 0;
     let rawHeaders: Buffer[] = [];
-    const chunks: Buffer[] = [];
+    // the first chunk as undici hands it (the whole body, most often); from a second one on, one growing copy:
+    // a body sent as many small chunks (chunked framing allows one byte each) would otherwise keep an object per chunk
+    let body: Buffer | undefined;
+    let copied = false;
     let bytes = 0;
     let settled = false;
     const fail = (err: Error) => {
@@ -94,8 +97,10 @@ export function bufferedCall(target: CallTarget, request: CallRequest, options: 
     const timer = setTimeout(() => stop(timeoutError()), options.timeoutMs);
     const handler = {
       onConnect(abortRequest: (err: Error) => void) {
+        // timed out while waiting for a connection: not sent at all. Thrown, not abortRequest(): undici then drops
+        // the call before writing it and keeps the connection (an abort would close it for the calls behind)
+        if (settled) throw timeoutError();
         abort = abortRequest;
-        if (settled) abortRequest(timeoutError()); // timed out while waiting for a connection: not sent at all
       },
       onHeaders(statusCode: number, raw: Buffer[]) {
         if (statusCode < 200) return true; // 1xx: the final answer follows
@@ -104,16 +109,26 @@ export function bufferedCall(target: CallTarget, request: CallRequest, options: 
         return true;
       },
       onData(chunk: Buffer) {
-        bytes += chunk.length;
-        if (bytes > maxBytes) { stop(new AnswerTooLargeError(status)); return false; }
-        chunks.push(chunk);
+        const total = bytes + chunk.length;
+        if (total > maxBytes) { stop(new AnswerTooLargeError(status)); return false; }
+        if (body === undefined) body = chunk;
+        else {
+          if (!copied || total > body.length) {
+            const grown = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(total, 2 * body.length)));
+            body.copy(grown, 0, 0, bytes);
+            body = grown;
+            copied = true;
+          }
+          chunk.copy(body, bytes);
+        }
+        bytes = total;
         return true;
       },
       onComplete() {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve({ status, rawHeaders, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+        resolve({ status, rawHeaders, body: body === undefined ? Buffer.alloc(0) : copied ? body.subarray(0, bytes) : body });
       },
       onError: fail,
     };
