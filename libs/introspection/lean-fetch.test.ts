@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { leanFetch } from './lean-fetch.js';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { getEventListeners } from 'node:events';
+import { Agent } from 'undici';
+import { createLeanFetch, leanFetch } from './lean-fetch.js';
 
 test('leanFetch: the request as sent (method, headers, form body), the answer as a Response; no redirect followed; a timeout rejects as fetch does', async (t) => {
   const seen: { method?: string; type?: string; body: string }[] = [];
@@ -34,4 +36,29 @@ test('leanFetch: the request as sent (method, headers, form body), the answer as
   assert.equal((await leanFetch(`${base}/empty`, { method: 'POST', body: form })).status, 204);
   await assert.rejects(leanFetch(`${base}/slow`, { method: 'POST', body: form, signal: AbortSignal.timeout(100) }), { name: 'TimeoutError' });
   await assert.rejects(leanFetch('http://127.0.0.1:1/none', { method: 'POST', body: form }), (err: Error & { code?: string }) => err.code === 'ECONNREFUSED');
+});
+
+test('leanFetch (oauth4webapi\'s path) reads through the buffered call: a one-byte-chunked answer whole, the signal\'s listener gone after the call, an aborted signal never sends', async (t) => {
+  const requests: string[] = [];
+  const server = createNetServer((socket) => {
+    socket.setEncoding('latin1').on('data', (chunk: string) => {
+      requests.push(chunk.split('\r\n')[0]!);
+      const json = '{"active":true,"scope":"a b"}';
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n');
+      socket.write(`${[...json].map((c) => `1\r\n${c}\r\n`).join('')}0\r\n\r\n`);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const dispatcher = new Agent();
+  t.after(() => dispatcher.destroy());
+  const lean = createLeanFetch(dispatcher);
+  const signal = AbortSignal.timeout(5000);
+  const answer = await lean(`${base}/introspect`, { method: 'POST', body: 'token=x', signal });
+  assert.deepEqual(await answer.json(), { active: true, scope: 'a b' });
+  assert.equal(getEventListeners(signal, 'abort').length, 0, 'no listener left on a signal that outlives the call');
+  const aborted = AbortSignal.abort(new Error('gone'));
+  await assert.rejects(lean(`${base}/introspect`, { method: 'POST', body: 'token=y', signal: aborted }), { message: 'gone' });
+  assert.deepEqual(requests, ['POST /introspect HTTP/1.1']);
 });

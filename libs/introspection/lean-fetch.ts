@@ -1,12 +1,14 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { bufferedCall, toHeaders } from '../proxy/index.js';
 
 /** statuses a Response may not carry a body with */
 const NULL_BODY = new Set([204, 205, 304]);
 
 /**
  * A `fetch` for oauth4webapi's `customFetch` on the introspection path: one
- * undici `request()` (the same global dispatcher and keep-alive pool `fetch`
- * uses here) and a `Response` built from the body it read. The full WHATWG
+ * buffered call (libs/proxy/buffered-call.ts: one undici dispatch on the same
+ * global dispatcher and keep-alive pool `fetch` uses here, the body held as
+ * one buffer however it is chunked) and a `Response` built from it. The full WHATWG
  * `fetch` builds a Request, streams the form body through a ReadableStream,
  * clones it and tees the response: measured on this machine, 713–2013 µs of
  * CPU per call (client and a local server) against 266–677 µs for this path.
@@ -24,16 +26,8 @@ export const leanFetch = createLeanFetch();
 type LeanInit = { method?: string; headers?: Record<string, string>; body?: unknown; signal?: AbortSignal | null };
 
 async function leanRequest(url: string, init: LeanInit, dispatcher: Dispatcher | undefined): Promise<Response> {
-  const body = init.body === undefined || init.body === null ? null : String(init.body);
-  const res = await request(url, {
-    method: (init.method ?? 'GET') as 'GET', headers: init.headers ?? {}, body, signal: init.signal ?? undefined, ...(dispatcher ? { dispatcher } : {}),
-  }).catch((err: unknown) => { throw init.signal?.aborted ? init.signal.reason : err; });
-  const bytes = await res.body.arrayBuffer().catch((err: unknown) => { throw init.signal?.aborted ? init.signal.reason : err; });
-  const headers = new Headers();
-  for (const name in res.headers) {
-    const value = res.headers[name];
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else if (value !== undefined) headers.append(name, value);
-  }
-  return new Response(NULL_BODY.has(res.statusCode) ? null : bytes, { status: res.statusCode, headers });
+  const { origin, pathname, search } = new URL(url);
+  const body = init.body === undefined || init.body === null ? undefined : String(init.body);
+  const answer = await bufferedCall({ origin, path: pathname + search }, { method: init.method ?? 'GET', headers: init.headers ?? {}, body }, { signal: init.signal ?? undefined, dispatcher });
+  return new Response(NULL_BODY.has(answer.status) ? null : answer.body, { status: answer.status, headers: toHeaders(answer.rawHeaders) });
 }

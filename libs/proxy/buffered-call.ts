@@ -7,14 +7,16 @@ export interface CallTarget {
 }
 
 export interface CallRequest {
-  method: 'GET' | 'POST';
+  method: string;
   headers: Readonly<Record<string, string>>;
   body?: string | undefined;
 }
 
 export interface CallOptions {
-  /** the whole exchange, the answer's body included */
-  timeoutMs: number;
+  /** the whole exchange, the answer's body included (with a `signal` instead, the signal bounds it) */
+  timeoutMs?: number | undefined;
+  /** ends the call with the signal's reason (a `fetch`-shaped caller's timeout) */
+  signal?: AbortSignal | undefined;
   /** the most bytes of body kept; more fails the call with an AnswerTooLargeError */
   maxBytes?: number | undefined;
   /** the connections to use (an Agent or Pool with the peer's TLS options and bounds); default: undici's global one */
@@ -68,13 +70,16 @@ export function toHeaders(raw: readonly Buffer[]): Headers {
  * included in both; at the edge, a cold token (introspection, signature)
  * 350–425 µs against 453–600 µs (ad-hoc, 3 alternating pairs).
  * A network failure rejects with undici's error; the timeout with a
- * `TimeoutError` (timeoutError()), whether the call was sent or still waited
- * for a connection (then it is never sent).
+ * `TimeoutError` (timeoutError()), an aborted `signal` with its reason,
+ * whether the call was sent or still waited for a connection (then it is
+ * never sent).
  */
 export function bufferedCall(target: CallTarget, request: CallRequest, options: CallOptions): Promise<BufferedAnswer> {
   const dispatcher = options.dispatcher ?? getGlobalDispatcher();
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  const { signal } = options;
   return new Promise<BufferedAnswer>((resolve, reject) => {
+    if (signal?.aborted) { reject(signal.reason); return; }
     let abort: ((err: Error) => void) | undefined;
     let status = 0;
     let rawHeaders: Buffer[] = [];
@@ -84,21 +89,27 @@ export function bufferedCall(target: CallTarget, request: CallRequest, options: 
     let copied = false;
     let bytes = 0;
     let settled = false;
-    const fail = (err: Error) => {
-      if (settled) return;
+    const end = () => {
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (err: Error) => {
+      if (settled) return;
+      end();
       reject(err);
     };
     const stop = (err: Error) => {
       abort?.(err);
       fail(err);
     };
-    const timer = setTimeout(() => stop(timeoutError()), options.timeoutMs);
+    const onAbort = () => stop(signal!.reason as Error);
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => stop(timeoutError()), options.timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
     const handler = {
       onConnect(abortRequest: (err: Error) => void) {
-        // timed out while waiting for a connection: not sent at all. Thrown, not abortRequest(): undici then drops
-        // the call before writing it and keeps the connection (an abort would close it for the calls behind)
+        // timed out (or aborted) while waiting for a connection: not sent at all. Thrown, not abortRequest(): undici
+        // then drops the call before writing it and keeps the connection (an abort would close it for the calls behind)
         if (settled) throw timeoutError();
         abort = abortRequest;
       },
@@ -126,12 +137,11 @@ export function bufferedCall(target: CallTarget, request: CallRequest, options: 
       },
       onComplete() {
         if (settled) return;
-        settled = true;
-        clearTimeout(timer);
+        end();
         resolve({ status, rawHeaders, body: body === undefined ? Buffer.alloc(0) : copied ? body.subarray(0, bytes) : body });
       },
       onError: fail,
     };
-    dispatcher.dispatch({ origin: target.origin, path: target.path, method: request.method, headers: request.headers as Record<string, string>, body: request.body ?? null }, handler as unknown as Dispatcher.DispatchHandler);
+    dispatcher.dispatch({ origin: target.origin, path: target.path, method: request.method as Dispatcher.HttpMethod, headers: request.headers as Record<string, string>, body: request.body ?? null }, handler as unknown as Dispatcher.DispatchHandler);
   });
 }
