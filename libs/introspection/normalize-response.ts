@@ -21,6 +21,25 @@ export class MalformedIntrospectionError extends Error {
 const NUMERIC_DATES = ['exp', 'iat', 'nbf'] as const;
 const STRINGS = ['iss', 'sub', 'client_id', 'token_type', 'username', 'jti'] as const;
 const INACTIVE: IntrospectionResponse = Object.freeze({ active: false });
+/**
+ * The deepest nesting an active answer may have (the answer itself is level 0; `cnf`, `authorization_details`
+ * use a few). JSON.parse takes any depth, but JSON.stringify, which the shared cache and minting use, recurses:
+ * ~5 000 levels overflow it, which an AS's 1 MiB answer can hold.
+ */
+export const MAX_ANSWER_DEPTH = 32;
+
+/** whether any object or array in `value` sits deeper than `max` levels (iterative: no recursion on hostile input) */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (depth > max) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node as object)) {
+      if (child !== null && typeof child === 'object') pending.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
 
 function bad(claim: string, message: string): never {
   throw new MalformedIntrospectionError(`introspection_bad_${claim}`, message);
@@ -33,10 +52,12 @@ function bad(claim: string, message: string): never {
  * - `scope` a space-separated string (an array only with `scopeArray`),
  * - `aud` a string or an array of strings, returned as given (split on spaces with `spaceSeparatedAudience`),
  * - `iss`, `sub`, `client_id`, `token_type` strings when present; absent is fine,
- * - an inactive answer is `{ active: false }`, whatever else it carried.
+ * - an inactive answer is `{ active: false }`, whatever else it carried,
+ * - nothing in an active one nests deeper than MAX_ANSWER_DEPTH levels.
  */
 export function normalizeIntrospection(json: IntrospectionResponse, tolerance: ResponseTolerance): IntrospectionResponse {
   if (json.active !== true) return INACTIVE;
+  if (nestsDeeperThan(json, MAX_ANSWER_DEPTH)) bad('depth', `the answer nests deeper than ${MAX_ANSWER_DEPTH} levels`);
   let out: Record<string, JsonValue | undefined> | undefined;
   const set = (claim: string, value: JsonValue) => { (out ??= { ...json })[claim] = value; };
   for (const claim of NUMERIC_DATES) {

@@ -68,3 +68,13 @@ test('exp, iat or nbf as a numeric string is refused; so are non-string iss, sub
 test('an inactive answer becomes { active: false }, whatever it carried', () => {
   assert.deepEqual(normalizeIntrospection(asResponse(RECORDED.inactiveWithClaims), STRICT), { active: false });
 });
+
+test('claims nest up to 32 levels; deeper is refused (introspection_bad_depth), including the depth JSON.stringify cannot write back', () => {
+  const nested = (levels: number) => JSON.parse(`{"active":true,"scope":"a","x":${'['.repeat(levels)}${']'.repeat(levels)}}`) as IntrospectionResponse;
+  assert.equal(normalizeIntrospection(nested(32), STRICT).active, true);
+  for (const levels of [33, 5000]) {
+    assert.throws(() => normalizeIntrospection(nested(levels), STRICT), refusedFor('introspection_bad_depth'), String(levels));
+  }
+  assert.throws(() => JSON.stringify(nested(5000)), RangeError, 'the depth refused is one the edge could not cache or mint from');
+  assert.deepEqual(normalizeIntrospection({ ...nested(5000), active: false }, STRICT), { active: false }, 'an inactive answer is not walked');
+});
