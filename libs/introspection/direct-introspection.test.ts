@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { rawHttpServer } from '../../test/support/raw-server.js';
 import { createAsClient, type AsClientOptions } from './index.js';
 import { leanFetch } from './lean-fetch.js';
 import { GatewayError } from '../errors/index.js';
@@ -104,22 +105,8 @@ test('the direct call times out as the general one does: 503 introspection_timeo
 /** an AS on a raw TCP socket: every request (head and form body) is answered with the bytes `answer` gives */
 async function rawAs() {
   let answer = (): Buffer => Buffer.alloc(0);
-  const sockets = new Set<Socket>();
-  const server = createNetServer((socket) => {
-    sockets.add(socket.on('close', () => sockets.delete(socket)));
-    let buffered = '';
-    socket.setEncoding('latin1').on('data', (chunk: string) => {
-      buffered += chunk;
-      const end = buffered.indexOf('\r\n\r\n');
-      const length = Number(/\r\ncontent-length: (\d+)/i.exec(buffered.slice(0, end))?.[1] ?? 0);
-      if (end === -1 || buffered.length < end + 4 + length) return;
-      buffered = buffered.slice(end + 4 + length);
-      socket.write(answer());
-    }).on('error', () => undefined);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { base, answer: (a: () => Buffer) => { answer = a; }, close: () => { for (const s of sockets) s.destroy(); server.close(); } };
+  const server = await rawHttpServer((socket) => socket.write(answer()));
+  return { base: server.origin, answer: (a: () => Buffer) => { answer = a; }, close: () => server.close() };
 }
 const answer200 = (headers: string, body: Buffer | string) => {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'latin1') : body;

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { rawHttpServer } from '../../test/support/raw-server.js';
 import { getEventListeners } from 'node:events';
 import { Agent } from 'undici';
 import { createLeanFetch, leanFetch } from './lean-fetch.js';
@@ -39,18 +40,13 @@ test('leanFetch: the request as sent (method, headers, form body), the answer as
 });
 
 test('leanFetch (oauth4webapi\'s path) reads through the buffered call: a one-byte-chunked answer whole, the signal\'s listener gone after the call, an aborted signal never sends', async (t) => {
-  const requests: string[] = [];
-  const server = createNetServer((socket) => {
-    socket.setEncoding('latin1').on('data', (chunk: string) => {
-      requests.push(chunk.split('\r\n')[0]!);
-      const json = '{"active":true,"scope":"a b"}';
-      socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n');
-      socket.write(`${[...json].map((c) => `1\r\n${c}\r\n`).join('')}0\r\n\r\n`);
-    });
+  const json = '{"active":true,"scope":"a b"}';
+  const server = await rawHttpServer((socket) => {
+    socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n');
+    socket.write(`${[...json].map((c) => `1\r\n${c}\r\n`).join('')}0\r\n\r\n`);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  t.after(server.close);
+  const base = server.origin;
   const dispatcher = new Agent();
   t.after(() => dispatcher.destroy());
   const lean = createLeanFetch(dispatcher);
@@ -60,5 +56,5 @@ test('leanFetch (oauth4webapi\'s path) reads through the buffered call: a one-by
   assert.equal(getEventListeners(signal, 'abort').length, 0, 'no listener left on a signal that outlives the call');
   const aborted = AbortSignal.abort(new Error('gone'));
   await assert.rejects(lean(`${base}/introspect`, { method: 'POST', body: 'token=y', signal: aborted }), { message: 'gone' });
-  assert.deepEqual(requests, ['POST /introspect HTTP/1.1']);
+  assert.deepEqual(server.heads.map((h) => h.split('\r\n')[0]), ['POST /introspect HTTP/1.1']);
 });

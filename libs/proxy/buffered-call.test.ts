@@ -1,39 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import diagnostics from 'node:diagnostics_channel';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import type { Socket } from 'node:net';
 import { Pool } from 'undici';
 import { AnswerTooLargeError, bufferedCall, rawHeader } from './buffered-call.js';
+import { rawHttpServer as rawServer } from '../../test/support/raw-server.js';
 
-/** a raw TCP server: each request's head (up to the blank line) goes to `answer` with its socket; every request seen is counted */
-async function rawServer(answer: (socket: Socket, head: string) => void) {
-  const heads: string[] = [];
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server = createServer((socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    let buffered = '';
-    socket.setEncoding('latin1').on('data', (chunk: string) => {
-      buffered += chunk;
-      for (let end = buffered.indexOf('\r\n\r\n'); end !== -1; end = buffered.indexOf('\r\n\r\n')) {
-        const head = buffered.slice(0, end);
-        const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
-        if (buffered.length < end + 4 + length) return;
-        buffered = buffered.slice(end + 4 + length);
-        heads.push(head);
-        answer(socket, head);
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { origin, heads, get connections() { return connections; }, close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }) };
-}
 
 const post = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: '{"q":1}' };
 
