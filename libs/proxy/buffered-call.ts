@@ -65,10 +65,11 @@ export function toHeaders(raw: readonly Buffer[]): Headers {
  * stream, an AsyncResource and parsed headers per call, and an
  * `AbortSignal.timeout` keeps its timer and signal alive for the whole
  * timeout after the call is over (thousands at once under load). Measured in
- * one process against a local JSON server (20 000 calls, 20 at a time):
- * 102–110 µs of CPU per call that way, 59–68 µs this way, the server's share
- * included in both; at the edge, a cold token (introspection, signature)
- * 350–425 µs against 453–600 µs (ad-hoc, 3 alternating pairs).
+ * one process against a local JSON server (20 000 calls, 20 at a time, three
+ * rounds, the server's share included): 101–182 µs of CPU per call that way,
+ * 83–88 µs with `request()` and no signal, 60–73 µs this way; at the edge, a
+ * cold token (introspection, signature) 340–425 µs against 453–600 µs (ad-hoc,
+ * 3 alternating pairs).
  * A network failure rejects with undici's error; the timeout with a
  * `TimeoutError` (timeoutError()), an aborted `signal` with its reason,
  * whether the call was sent or still waited for a connection (then it is
