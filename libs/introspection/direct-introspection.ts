@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { bufferedCall, rawHeader, toHeaders } from '../proxy/index.js';
+import { bufferedCall, callTarget, rawHeader, toHeaders } from '../proxy/index.js';
 
 /** statuses a Response may not carry a body with */
 const NULL_BODY = new Set([204, 205, 304]);
@@ -34,8 +34,7 @@ export type DirectAnswer = { json: unknown } | { response: Response };
  */
 export function createDirectIntrospection(options: DirectIntrospectionOptions): (token: string) => Promise<DirectAnswer> {
   const { headers, params } = options;
-  const url = new URL(options.url);
-  const target = { origin: url.origin, path: url.pathname + url.search };
+  const target = callTarget(options.url);
   const call = { timeoutMs: options.timeoutMs, dispatcher: options.dispatcher };
   return async (token) => {
     const answer = await bufferedCall(target, { method: 'POST', headers, body: `token=${encodeURIComponent(token)}${params}` }, call);

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { bufferedCall, toHeaders } from '../proxy/index.js';
+import { bufferedCall, callTarget, toHeaders } from '../proxy/index.js';
 
 /** statuses a Response may not carry a body with */
 const NULL_BODY = new Set([204, 205, 304]);
@@ -26,8 +26,7 @@ export const leanFetch = createLeanFetch();
 type LeanInit = { method?: string; headers?: Record<string, string>; body?: unknown; signal?: AbortSignal | null };
 
 async function leanRequest(url: string, init: LeanInit, dispatcher: Dispatcher | undefined): Promise<Response> {
-  const { origin, pathname, search } = new URL(url);
   const body = init.body === undefined || init.body === null ? undefined : String(init.body);
-  const answer = await bufferedCall({ origin, path: pathname + search }, { method: init.method ?? 'GET', headers: init.headers ?? {}, body }, { signal: init.signal ?? undefined, dispatcher });
+  const answer = await bufferedCall(callTarget(url), { method: init.method ?? 'GET', headers: init.headers ?? {}, body }, { signal: init.signal ?? undefined, dispatcher });
   return new Response(NULL_BODY.has(answer.status) ? null : answer.body, { status: answer.status, headers: toHeaders(answer.rawHeaders) });
 }

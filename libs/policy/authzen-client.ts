@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { postJson, PdpFailure } from './post-json.js';
+import { callTarget } from '../proxy/index.js';
 import type { AuthzenEvaluation, Decision, PdpClient } from './evaluation.js';
 
 export interface AuthzenClientOptions {
@@ -25,7 +26,7 @@ export function processAuthzenResponse(body: unknown): Decision {
  * (§10.1.3), the bearer token authenticates the PEP.
  */
 export function createAuthzenClient(options: AuthzenClientOptions): PdpClient {
-  const endpoint = `${options.url.replace(/\/+$/, '')}/access/v1/evaluation`;
+  const endpoint = callTarget(`${options.url.replace(/\/+$/, '')}/access/v1/evaluation`);
   return async function evaluateAuthzen(evaluation: AuthzenEvaluation, requestId?: string): Promise<Decision> {
     const body = await postJson(endpoint, evaluation, {
       timeoutMs: options.timeoutMs, bearerToken: options.bearerToken, dispatcher: options.dispatcher,

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { postJson, PdpFailure } from './post-json.js';
+import { callTarget } from '../proxy/index.js';
 import type { AuthzenEvaluation, Decision, PdpClient } from './evaluation.js';
 
 export interface OpaClientOptions {
@@ -31,7 +32,7 @@ export function processOpaResponse(body: unknown): Decision {
 
 /** The OPA adapter: the AuthZEN evaluation document is sent as OPA's `input`. */
 export function createOpaClient(options: OpaClientOptions): PdpClient {
-  const endpoint = `${options.url.replace(/\/+$/, '')}/v1/data/${options.path}`;
+  const endpoint = callTarget(`${options.url.replace(/\/+$/, '')}/v1/data/${options.path}`);
   return async function evaluateOpa(evaluation: AuthzenEvaluation): Promise<Decision> {
     return processOpaResponse(await postJson(endpoint, { input: evaluation }, { timeoutMs: options.timeoutMs, bearerToken: options.bearerToken, dispatcher: options.dispatcher }));
   };

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { rawHttpServer } from '../../test/support/raw-server.js';
+import { callTarget } from '../proxy/index.js';
 import { createAuthzenClient, processAuthzenResponse } from './authzen-client.js';
 import { createOpaClient, processOpaResponse } from './opa-client.js';
 import { buildEvaluation } from './build-evaluation.js';
@@ -141,7 +142,7 @@ test('a hostile PDP on a raw socket: bodies over 64 KiB in any framing, never-en
   for (const [name, send, expected] of cases) {
     answer = send;
     // 'ok' for an answer whose result is true, else the failure's kind (anything else fails the comparison)
-    const outcome = await postJson(url, { input: {} }, { timeoutMs: 300 }).then(
+    const outcome = await postJson(callTarget(url), { input: {} }, { timeoutMs: 300 }).then(
       (body) => ((body as { result?: unknown }).result === true ? 'ok' : `read ${JSON.stringify(body).slice(0, 40)}`),
       (err: unknown) => (err instanceof PdpFailure ? err.kind : `thrown ${String(err)}`),
     );

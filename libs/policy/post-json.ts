@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { AnswerTooLargeError, bufferedCall, type BufferedAnswer } from '../proxy/index.js';
+import { AnswerTooLargeError, bufferedCall, type BufferedAnswer, type CallTarget } from '../proxy/index.js';
 
 /** A PDP that could not answer: unreachable, too slow, an error status or an unreadable body. */
 export class PdpFailure extends Error {
@@ -22,19 +22,18 @@ export interface PostJsonOptions {
 const MAX_BODY = 64 * 1024;
 
 /**
- * POSTs a JSON document and returns the parsed JSON answer; every failure is a
+ * POSTs a JSON document to `target` (callTarget(url), parsed once per client) and returns the parsed JSON answer; every failure is a
  * PdpFailure (the caller applies its fail mode). The timeout covers the whole
  * exchange, body included; bodies over 64 KiB are refused. One buffered
  * exchange (libs/proxy/buffered-call.ts): a decision per request must not pay
  * for a body stream and a live timeout signal per call.
  */
-export async function postJson(url: string, body: unknown, options: PostJsonOptions): Promise<unknown> {
+export async function postJson(target: CallTarget, body: unknown, options: PostJsonOptions): Promise<unknown> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...options.headers };
   if (options.bearerToken) headers.authorization = `Bearer ${options.bearerToken}`;
-  const { origin, pathname, search } = new URL(url);
   let answer: BufferedAnswer;
   try {
-    answer = await bufferedCall({ origin, path: pathname + search }, { method: 'POST', headers, body: JSON.stringify(body) }, { timeoutMs: options.timeoutMs, maxBytes: MAX_BODY, dispatcher: options.dispatcher });
+    answer = await bufferedCall(target, { method: 'POST', headers, body: JSON.stringify(body) }, { timeoutMs: options.timeoutMs, maxBytes: MAX_BODY, dispatcher: options.dispatcher });
   } catch (err) {
     const ok = (status: number) => status >= 200 && status <= 299;
     if (err instanceof AnswerTooLargeError) throw ok(err.status) ? new PdpFailure('garbage', 'the PDP answer is too large') : new PdpFailure('status', `the PDP answered ${err.status}`);

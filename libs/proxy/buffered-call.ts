@@ -6,6 +6,12 @@ export interface CallTarget {
   readonly path: string;
 }
 
+/** a URL as a call's target (parsed once, where the URL is fixed) */
+export function callTarget(url: string | URL): CallTarget {
+  const { origin, pathname, search } = typeof url === 'string' ? new URL(url) : url;
+  return { origin, path: pathname + search };
+}
+
 export interface CallRequest {
   method: string;
   headers: Readonly<Record<string, string>>;
