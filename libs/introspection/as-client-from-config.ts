@@ -1,6 +1,6 @@
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { EdgeConfig } from '../config/index.js';
-import { upstreamTlsOptions } from '../proxy/upstream-tls.js';
+import { NULL_BODY_STATUSES, upstreamTlsOptions } from '../proxy/index.js';
 import { createAsClient, type AsClient, type FetchLike } from './as-client.js';
 import { createBearerToken } from './bearer-token.js';
 import { createClientAuth, type ClientAuthConfig } from './client-auth.js';
@@ -23,7 +23,6 @@ function secretAuth(as: AsSection, method: SecretMethod, privateKey: { key: Cryp
 /** The largest answer the edge reads from the AS (discovery, introspection, JWKS): an introspection answer is a few hundred bytes */
 export const AS_MAX_RESPONSE_BYTES = 1024 * 1024;
 
-const NULL_BODY = new Set([204, 205, 304]);
 
 /**
  * The answer of `fetch` with its body read, at most AS_MAX_RESPONSE_BYTES decoded:
@@ -47,7 +46,7 @@ async function bounded(res: Response): Promise<Response> {
   // the body is the decoded one now
   headers.delete('content-encoding');
   headers.delete('content-length');
-  return new Response(NULL_BODY.has(res.status) ? null : Buffer.concat(chunks), { status: res.status, statusText: res.statusText, headers });
+  return new Response(NULL_BODY_STATUSES.has(res.status) ? null : Buffer.concat(chunks), { status: res.status, statusText: res.statusText, headers });
 }
 
 /**

@@ -1,8 +1,6 @@
 import type { Dispatcher } from 'undici';
-import { bufferedCall, callTarget, rawHeader, toHeaders } from '../proxy/index.js';
+import { bufferedCall, callTarget, rawHeader, responseOf } from '../proxy/index.js';
 
-/** statuses a Response may not carry a body with */
-const NULL_BODY = new Set([204, 205, 304]);
 const JWT_ANSWER = 'application/token-introspection+jwt';
 
 export interface DirectIntrospectionOptions {
@@ -38,13 +36,12 @@ export function createDirectIntrospection(options: DirectIntrospectionOptions): 
   const call = { timeoutMs: options.timeoutMs, dispatcher: options.dispatcher };
   return async (token) => {
     const answer = await bufferedCall(target, { method: 'POST', headers, body: `token=${encodeURIComponent(token)}${params}` }, call);
-    // decoded as Response.json() does (oauth4webapi's path): UTF-8, one leading BOM dropped
-    const bom = answer.body[0] === 0xef && answer.body[1] === 0xbb && answer.body[2] === 0xbf;
-    const body = answer.body.toString('utf8', bom ? 3 : 0);
     const type = rawHeader(answer.rawHeaders, 'content-type');
     if (answer.status === 200 && !(type !== undefined && type.split(';')[0]!.trim().toLowerCase() === JWT_ANSWER)) {
-      try { return { json: JSON.parse(body) as unknown }; } catch { return { json: undefined }; }
+      // decoded as Response.json() does (oauth4webapi's path): UTF-8, one leading BOM dropped
+      const bom = answer.body[0] === 0xef && answer.body[1] === 0xbb && answer.body[2] === 0xbf;
+      try { return { json: JSON.parse(answer.body.toString('utf8', bom ? 3 : 0)) as unknown }; } catch { return { json: undefined }; }
     }
-    return { response: new Response(NULL_BODY.has(answer.status) ? null : body, { status: answer.status, headers: toHeaders(answer.rawHeaders) }) };
+    return { response: responseOf(answer) };
   };
 }

@@ -1,8 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { bufferedCall, callTarget, toHeaders } from '../proxy/index.js';
-
-/** statuses a Response may not carry a body with */
-const NULL_BODY = new Set([204, 205, 304]);
+import { bufferedCall, callTarget, responseOf } from '../proxy/index.js';
 
 /**
  * A `fetch` for oauth4webapi's `customFetch` on the introspection path: one
@@ -28,5 +25,5 @@ type LeanInit = { method?: string; headers?: Record<string, string>; body?: unkn
 async function leanRequest(url: string, init: LeanInit, dispatcher: Dispatcher | undefined): Promise<Response> {
   const body = init.body === undefined || init.body === null ? undefined : String(init.body);
   const answer = await bufferedCall(callTarget(url), { method: init.method ?? 'GET', headers: init.headers ?? {}, body }, { signal: init.signal ?? undefined, dispatcher });
-  return new Response(NULL_BODY.has(answer.status) ? null : answer.body, { status: answer.status, headers: toHeaders(answer.rawHeaders) });
+  return responseOf(answer);
 }

@@ -56,11 +56,15 @@ export function rawHeader(raw: readonly Buffer[], name: string): string | undefi
   return undefined;
 }
 
-/** raw headers as WHATWG Headers (for code that reads a Response) */
-export function toHeaders(raw: readonly Buffer[]): Headers {
-  const out = new Headers();
-  for (let i = 0; i < raw.length; i += 2) out.append(raw[i]!.toString('latin1'), raw[i + 1]!.toString('latin1'));
-  return out;
+/** statuses a Response may not carry a body with */
+export const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
+
+/** an answer as a WHATWG Response (for code that reads one: oauth4webapi) */
+export function responseOf(answer: BufferedAnswer): Response {
+  const headers = new Headers();
+  const raw = answer.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!.toString('latin1'), raw[i + 1]!.toString('latin1'));
+  return new Response(NULL_BODY_STATUSES.has(answer.status) ? null : answer.body, { status: answer.status, headers });
 }
 
 /**

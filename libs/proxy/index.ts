@@ -4,4 +4,4 @@ export { HOP_BY_HOP, connectionScoped } from './hop-by-hop.js';
 export type { UpgradeHandlers, UpgradeTarget } from './upgrade-upstream.js';
 export { createUpstreamPools, type UpstreamPools } from './upstream-pools.js';
 export { upstreamTlsOptions, upstreamTlsError } from './upstream-tls.js';
-export { bufferedCall, callTarget, rawHeader, toHeaders, timeoutError, AnswerTooLargeError, type BufferedAnswer, type CallTarget, type CallRequest, type CallOptions } from './buffered-call.js';
+export { bufferedCall, callTarget, rawHeader, responseOf, NULL_BODY_STATUSES, timeoutError, AnswerTooLargeError, type BufferedAnswer, type CallTarget, type CallRequest, type CallOptions } from './buffered-call.js';
