@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { edgeConfigSchema, parseConfig } from '../config/index.js';
 import { GatewayError } from '../errors/index.js';
 import { AS_MAX_RESPONSE_BYTES, createAsClientFromConfig } from './as-client-from-config.js';
+import { rawHttpServer } from '../../test/support/raw-server.js';
 
 /** a real AS stand-in on 127.0.0.1 whose introspection answer is active JSON padded to `size` bytes */
 async function paddedAs() {
@@ -78,4 +79,21 @@ test('a gzip AS answer is bounded by its decoded size: metadata that inflates pa
     pad = 64 * AS_MAX_RESPONSE_BYTES;
     await assert.rejects(client().discover(), (e: unknown) => e instanceof GatewayError && e.status === 503 && e.reason === 'discovery_failed');
   } finally { server.closeAllConnections(); server.close(); }
+});
+
+test('metadata and an introspection answer sent a byte per chunk are read whole, and no compression is asked for (undici\'s fetch asked for gzip, deflate, br)', async () => {
+  let base = '';
+  const bytewise = (body: string) => `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n${[...body].map((c) => `1\r\n${c}\r\n`).join('')}0\r\n\r\n`;
+  const as = await rawHttpServer((socket, head) => {
+    const metadata = head.startsWith('GET /.well-known/oauth-authorization-server ');
+    socket.write(bytewise(metadata ? JSON.stringify({ issuer: base, introspection_endpoint: `${base}/introspect`, pad: 'p'.repeat(20_000) }) : '{"active":true,"scope":"a"}'));
+  });
+  base = as.origin;
+  try {
+    const client = createAsClientFromConfig(parseConfig('edge.yaml', edgeDoc(base), edgeConfigSchema).authorizationServer);
+    assert.equal((await client.discover()).introspection_endpoint, `${base}/introspect`);
+    assert.deepEqual(await client.introspect('t1'), { active: true, scope: 'a' });
+    assert.deepEqual(as.heads.map((h) => h.split('\r\n')[0]), ['GET /.well-known/oauth-authorization-server HTTP/1.1', 'POST /introspect HTTP/1.1']);
+    assert.deepEqual(as.heads.filter((h) => /\r\naccept-encoding:/i.test(h)), [], 'no Accept-Encoding sent');
+  } finally { await as.close(); }
 });

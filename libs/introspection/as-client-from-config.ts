@@ -1,6 +1,6 @@
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
 import type { EdgeConfig } from '../config/index.js';
-import { NULL_BODY_STATUSES, upstreamTlsOptions } from '../proxy/index.js';
+import { upstreamTlsOptions } from '../proxy/index.js';
 import { createAsClient, type AsClient, type FetchLike } from './as-client.js';
 import { createBearerToken } from './bearer-token.js';
 import { createClientAuth, type ClientAuthConfig } from './client-auth.js';
@@ -25,45 +25,22 @@ export const AS_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 
 /**
- * The answer of `fetch` with its body read, at most AS_MAX_RESPONSE_BYTES decoded:
- * the pool's maxResponseSize counts the bytes on the wire, and `fetch` inflates a
- * gzip, deflate or br answer after it (a 200 KB gzip answer was read as 200 MB).
- * Over the bound: the error undici gives for maxResponseSize, so the reason is the same.
- */
-async function bounded(res: Response): Promise<Response> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body?.getReader();
-  for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader!.read()) {
-    size += chunk.value.byteLength;
-    if (size > AS_MAX_RESPONSE_BYTES) {
-      await reader!.cancel().catch(() => {});
-      throw Object.assign(new Error(`the authorization server's answer is larger than ${AS_MAX_RESPONSE_BYTES} bytes`), { code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' });
-    }
-    chunks.push(chunk.value);
-  }
-  const headers = new Headers(res.headers as unknown as Headers);
-  // the body is the decoded one now
-  headers.delete('content-encoding');
-  headers.delete('content-length');
-  return new Response(NULL_BODY_STATUSES.has(res.status) ? null : Buffer.concat(chunks), { status: res.status, statusText: res.statusText, headers });
-}
-
-/**
  * Every call to the AS (discovery, introspection, the token endpoint, RFC 9701
- * keys, the JWKS of JWT access tokens) on one connection pool whose answers
- * are bounded (undici's `maxResponseSize`: a larger body fails the call,
- * answered 503 like an AS that cannot be reached, instead of being held in
- * memory whole) and, with `authorizationServer.tls`, that trusts the
- * configured CA and presents the edge's client certificate — the credential
- * of tls_client_auth / self_signed_tls_client_auth (RFC 8705 §2).
+ * keys, the JWKS of JWT access tokens) through one lean fetch (lean-fetch.ts)
+ * on one connection pool whose answers are bounded (undici's
+ * `maxResponseSize`: a larger body fails the call, answered 503 like an AS
+ * that cannot be reached, instead of being held in memory whole; a
+ * compressed one is bounded by its decoded size too) and, with
+ * `authorizationServer.tls`, that trusts the configured CA and presents the
+ * edge's client certificate — the credential of tls_client_auth /
+ * self_signed_tls_client_auth (RFC 8705 §2).
  */
-const fetches = new WeakMap<AsSection, { fetch: FetchLike; lean: FetchLike; dispatcher: Agent }>();
-function asFetches(as: AsSection): { fetch: FetchLike; lean: FetchLike; dispatcher: Agent } {
+const fetches = new WeakMap<AsSection, { fetch: FetchLike; dispatcher: Agent }>();
+function asFetches(as: AsSection): { fetch: FetchLike; dispatcher: Agent } {
   let both = fetches.get(as);
   if (!both) {
     const dispatcher = new Agent({ maxResponseSize: AS_MAX_RESPONSE_BYTES, ...(as.tls ? { connect: upstreamTlsOptions(as.tls, 'authorizationServer.tls') } : {}) });
-    both = { fetch: async (url, init) => bounded(await undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Response), lean: createLeanFetch(dispatcher), dispatcher };
+    both = { fetch: createLeanFetch({ dispatcher, maxDecodedBytes: AS_MAX_RESPONSE_BYTES }) as FetchLike, dispatcher };
     fetches.set(as, both);
   }
   return both;
@@ -72,7 +49,7 @@ export const asFetch = (as: AsSection): FetchLike => asFetches(as).fetch;
 
 /** The AS client for the edge's validated `authorizationServer` section (the private key loaded by the caller). */
 export function createAsClientFromConfig(as: AsSection, privateKey?: { key: CryptoKey; kid: string }): AsClient {
-  const { fetch, lean: introspectionFetch, dispatcher: introspectionDispatcher } = asFetches(as);
+  const { fetch, dispatcher: introspectionDispatcher } = asFetches(as);
   let auth: ClientAuthConfig;
   if (as.clientAuth === 'bearer') {
     const bearer = as.bearer!;
@@ -103,7 +80,6 @@ export function createAsClientFromConfig(as: AsSection, privateKey?: { key: Cryp
     timeoutMs: as.timeoutMs,
     allowHttp: as.allowHttp,
     fetch,
-    introspectionFetch,
     introspectionDispatcher,
   });
 }

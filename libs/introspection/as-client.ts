@@ -39,12 +39,16 @@ export type FetchLike = (url: string, init: { method?: string; headers?: Record<
 /** a TLS client-auth method: the certificate is the credential (RFC 8705 §2) */
 const isTlsAuth = (method: string) => method === 'tls_client_auth' || method === 'self_signed_tls_client_auth';
 
-/** why an introspection call failed on the way: timed out, an answer over the AS pool's size bound, or no answer */
+/**
+ * why an introspection call failed on the way: timed out, an answer over the AS pool's size bound (on the wire or
+ * decoded), an answer in a content coding that could not be undone (libs/proxy/decode-answer.ts), or no answer
+ */
 function callFailure(err: unknown): string {
   if ((err as Error).name === 'TimeoutError') return 'introspection_timeout';
-  // undici's maxResponseSize on the AS's pool (as-client-from-config.ts); the general path wraps it in a fetch TypeError
+  // undici's maxResponseSize on the AS's pool (as-client-from-config.ts); a fetch would wrap it in a TypeError
   const code = (err as { code?: string }).code ?? ((err as { cause?: { code?: string } }).cause?.code);
-  return code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? 'introspection_too_large' : 'introspection_unreachable';
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return 'introspection_too_large';
+  return code === 'BAD_CONTENT_ENCODING' || code === 'UNSUPPORTED_CONTENT_ENCODING' ? 'introspection_bad_response' : 'introspection_unreachable';
 }
 
 /** an answer that failed to parse loses its JSON SyntaxError: that message quotes the answer, which a broken AS may fill with the token */

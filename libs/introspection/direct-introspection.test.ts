@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { rawHttpServer } from '../../test/support/raw-server.js';
 import { createAsClient, type AsClientOptions } from './index.js';
@@ -139,7 +139,13 @@ test('raw JSON and content-type edge cases: the direct call accepts or refuses e
       ['a NUL in a string', JSON_TYPE, '{"active":true,"sub":"a\0b"}', 'refused introspection_bad_response'],
       ['a no-break space before the JSON', JSON_TYPE, Buffer.concat([Buffer.from([0xc2, 0xa0]), Buffer.from('{"active":true}')]), 'refused introspection_bad_response'],
       ['no content-type', '', '{"active":true}', 'ok {"active":true}'],
-      ['a gzip answer (neither path inflates)', `${JSON_TYPE}content-encoding: gzip\r\n`, gzipSync('{"active":true}'), 'refused introspection_bad_response'],
+      // compressed though nothing asked for it (RFC 9110 allows any coding then): both paths decode, to the same bound
+      ['a gzip answer', `${JSON_TYPE}content-encoding: gzip\r\n`, gzipSync('{"active":true}'), 'ok {"active":true}'],
+      ['a br answer', `${JSON_TYPE}content-encoding: br\r\n`, brotliCompressSync('{"active":true}'), 'ok {"active":true}'],
+      ['a gzip answer that inflates past 1 MiB', `${JSON_TYPE}content-encoding: gzip\r\n`, gzipSync(`{"active":true,"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`), 'refused introspection_too_large'],
+      ['gzip named, plain JSON sent', `${JSON_TYPE}content-encoding: gzip\r\n`, '{"active":true}', 'refused introspection_bad_response'],
+      ['a coding neither path undoes', `${JSON_TYPE}content-encoding: compress\r\n`, '{"active":true}', 'refused introspection_bad_response'],
+      ['two codings stacked', `${JSON_TYPE}content-encoding: gzip\r\ncontent-encoding: gzip\r\n`, gzipSync(gzipSync('{"active":true}')), 'refused introspection_bad_response'],
       ['the JWT type in capitals', 'content-type: Application/Token-Introspection+JWT\r\n', '{"active":true}', 'refused introspection_bad_jwt'],
       ['the JWT type with a parameter', 'content-type: application/token-introspection+jwt; charset=utf-8\r\n', '{"active":true}', 'refused introspection_bad_jwt'],
       ['the JWT type, a space before its parameter', 'content-type: application/token-introspection+jwt ;x=1\r\n', '{"active":true}', 'refused introspection_bad_jwt'],

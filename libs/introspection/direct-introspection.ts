@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { bufferedCall, callTarget, rawHeader, responseOf } from '../proxy/index.js';
+import { bufferedCall, callTarget, decodedAnswer, rawHeader, responseOf } from '../proxy/index.js';
 
 const JWT_ANSWER = 'application/token-introspection+jwt';
 
@@ -35,7 +35,8 @@ export function createDirectIntrospection(options: DirectIntrospectionOptions): 
   const target = callTarget(options.url);
   const call = { timeoutMs: options.timeoutMs, dispatcher: options.dispatcher };
   return async (token) => {
-    const answer = await bufferedCall(target, { method: 'POST', headers, body: `token=${encodeURIComponent(token)}${params}` }, call);
+    // a compressed answer decoded as the lean fetch does (oauth4webapi's path), to the same bound
+    const answer = decodedAnswer(await bufferedCall(target, { method: 'POST', headers, body: `token=${encodeURIComponent(token)}${params}` }, call));
     const type = rawHeader(answer.rawHeaders, 'content-type');
     if (answer.status === 200 && !(type !== undefined && type.split(';')[0]!.trim().toLowerCase() === JWT_ANSWER)) {
       // decoded as Response.json() does (oauth4webapi's path): UTF-8, one leading BOM dropped

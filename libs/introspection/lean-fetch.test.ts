@@ -49,7 +49,7 @@ test('leanFetch (oauth4webapi\'s path) reads through the buffered call: a one-by
   const base = server.origin;
   const dispatcher = new Agent();
   t.after(() => dispatcher.destroy());
-  const lean = createLeanFetch(dispatcher);
+  const lean = createLeanFetch({ dispatcher });
   const signal = AbortSignal.timeout(5000);
   const answer = await lean(`${base}/introspect`, { method: 'POST', body: 'token=x', signal });
   assert.deepEqual(await answer.json(), { active: true, scope: 'a b' });

@@ -5,3 +5,4 @@ export type { UpgradeHandlers, UpgradeTarget } from './upgrade-upstream.js';
 export { createUpstreamPools, type UpstreamPools } from './upstream-pools.js';
 export { upstreamTlsOptions, upstreamTlsError } from './upstream-tls.js';
 export { bufferedCall, callTarget, rawHeader, responseOf, NULL_BODY_STATUSES, timeoutError, AnswerTooLargeError, type BufferedAnswer, type CallTarget, type CallRequest, type CallOptions } from './buffered-call.js';
+export { decodedAnswer, answerTooLarge, MAX_DECODED_BYTES } from './decode-answer.js';

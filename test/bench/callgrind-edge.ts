@@ -11,8 +11,8 @@
  *                                          [--access-log on|off] [--script path/to/main.js] [--node-arg=--perf-basic-prof]
  * edge: the edge under callgrind in front of a micro gateway and the backend; cold: a new token per
  * request (introspection + signature each); warm: one token (cached).
- * micro: the micro gateway under callgrind in front of the backend, sent one JWT the edge minted
- * (warm: verified once, then from the verified-token cache; the mode is ignored).
+ * micro: the micro gateway under callgrind in front of the backend, sent JWTs the edge minted
+ * (cold: a new JWT per request, a signature check each; warm: one JWT, verified once, then from the verified-token cache).
  * --access-log off prices the access line; --script runs another build of the gateway (an older commit's dist);
  * --node-arg passes a flag to node (--perf-basic-prof writes /tmp/perf-PID.map, which names the JIT code's addresses in the dumps).
  * Needs valgrind (Debian: apt-get install valgrind). About 3 minutes for 300 cold requests.
@@ -31,7 +31,7 @@ const { values } = parseArgs({ options: {
   out: { type: 'string' }, 'access-log': { type: 'string', default: 'on' }, script: { type: 'string' }, 'node-arg': { type: 'string', multiple: true, default: [] },
 } });
 const micro = values.gateway === 'micro';
-const cold = !micro && values.mode === 'cold';
+const cold = values.mode === 'cold';
 const n = Number(values.requests); const warmups = Number(values.warmup);
 const dir = tempDir();
 const out = values.out ?? join(dir, 'callgrind');
@@ -65,7 +65,7 @@ try {
   const tokens: string[] = [];
   const wanted = cold ? n + warmups : 1;
   await Promise.all(Array.from({ length: 8 }, async () => { while (tokens.length < wanted) tokens.push(await getToken(as, { scope: 'orders:read' })); }));
-  if (micro) tokens[0] = await mintedJwt(edge.url, tokens[0]!);
+  if (micro) for (let i = 0; i < tokens.length; i++) tokens[i] = await mintedJwt(edge.url, tokens[i]!);
   const request = (t: string, i: number) => ({ path: `/orders/${i}`, headers: { authorization: `Bearer ${t}` } });
   await runNodeLoad(measured.url, cold ? tokens.slice(0, warmups).map(request) : Array.from({ length: warmups * 4 }, (_, i) => request(tokens[0]!, i)), 4);
   execFileSync('callgrind_control', ['-z', pid]);
@@ -79,7 +79,7 @@ try {
   const counted = threads.filter((t) => !t.v8).reduce((s, t) => s + t.ir, 0);
   const main = threads[0]?.ir ?? 0;
   process.stdout.write(`${JSON.stringify({
-    gateway: micro ? 'micro' : 'edge', mode: micro ? 'warm' : values.mode, accessLog: values['access-log'], requests: r.requests, non2xx: r.non2xx, errors: r.errors,
+    gateway: micro ? 'micro' : 'edge', mode: values.mode, accessLog: values['access-log'], requests: r.requests, non2xx: r.non2xx, errors: r.errors,
     kInstructionsPerRequest: Math.round(counted / r.requests / 1000), mainThreadK: Math.round(main / r.requests / 1000),
     v8ThreadsK: Math.round(threads.filter((t) => t.v8).reduce((s, t) => s + t.ir, 0) / r.requests / 1000), dumps: out,
   })}\n`);
