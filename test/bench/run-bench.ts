@@ -189,7 +189,7 @@ try {
   /** CPU time each process spent per cold request (user + system, from /proc; 10 ms resolution, summed over the gateway's blocks) */
   const coldCpuUs = Object.fromEntries(Object.entries(coldCpuMs).map(([n, ms]) => [n, Math.round((ms * 1000) / coldTokens.length)]));
 
-  const warmUp = (s: Scenario) => (s.warm ? s.warm(1) : s.run(1));
+  const warmUp = (s: Scenario, seconds = 1) => (s.warm ? s.warm(seconds) : s.run(seconds));
   log(`warm-up: ${S.warmup}s per scenario`);
   for (const s of scenarios) await s.run(S.warmup);
   const runs = new Map<string, LoadResult[]>(scenarios.map((s) => [s.name, []]));
@@ -212,6 +212,7 @@ try {
     ['gateway-warm', 'gateway-warm-nolog'], ['gateway-many', 'gateway-warm'], ...(topo.nginx ? [['edge-hop', 'nginx-hop'] as const] : []),
   ];
   const key = (name: string, reference: string) => `${name}/${reference}`;
+  const PAIR_WARMUP_SECONDS = smoke ? 1 : 3;
   /** the target of each paired ratio (the edge/nginx one is tracked: half the NGINX phantom-token module, which costs plain nginx 23 %) */
   const PAIR_TARGETS: Record<string, number> = {
     'edge-hop/pipe-hop': 0.85, 'micro-hop/pipe-hop': 0.85, 'gateway-warm/node-chain': 0.9, 'gateway-warm/gateway-warm-nolog': 0.95, 'gateway-many/gateway-warm': 0.9, 'edge-hop/nginx-hop': 0.385,
@@ -229,7 +230,9 @@ try {
   const pairSide = (name: string, reference: string, which: string): Scenario => (name === 'micro-hop' && which === reference ? pipeHopWithJwt : byScenario.get(which)!);
   log(`paired: ${S.pairs} pairs of ${S.pairSeconds} s runs per ratio target, one target at a time`);
   for (const [name, reference] of PAIRED) {
-    for (const which of [reference, name]) await warmUp(pairSide(name, reference, which));
+    // 3 s, not 1: a side that sat idle for minutes (gateway-warm-nolog since the rounds) still ran slow in its first
+    // pairs after one second (runs 12–16: the log pair's first two at 1.04–1.78 against 0.85–0.97 after)
+    for (const which of [reference, name]) await warmUp(pairSide(name, reference, which), PAIR_WARMUP_SECONDS);
     const ratios = paired.get(key(name, reference))!;
     for (let i = 0; i < S.pairs; i++) {
       const rps: Record<string, number> = {};
