@@ -5,7 +5,8 @@ import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { edgeConfigSchema, parseConfig } from '../config/index.js';
 import { GatewayError } from '../errors/index.js';
-import { AS_MAX_RESPONSE_BYTES, createAsClientFromConfig } from './as-client-from-config.js';
+import { AS_MAX_RESPONSE_BYTES, asFetch, createAsClientFromConfig } from './as-client-from-config.js';
+import { createJwksCache, type JwksEvent } from '../verification/index.js';
 import { rawHttpServer } from '../../test/support/raw-server.js';
 
 /** a real AS stand-in on 127.0.0.1 whose introspection answer is active JSON padded to `size` bytes */
@@ -96,4 +97,36 @@ test('metadata and an introspection answer sent a byte per chunk are read whole,
     assert.deepEqual(as.heads.map((h) => h.split('\r\n')[0]), ['GET /.well-known/oauth-authorization-server HTTP/1.1', 'POST /introspect HTTP/1.1']);
     assert.deepEqual(as.heads.filter((h) => /\r\naccept-encoding:/i.test(h)), [], 'no Accept-Encoding sent');
   } finally { await as.close(); }
+});
+
+test('a hostile AS on every other call path (discovery, the bearer token endpoint, the JWKS of JWT access tokens): a redirect is not followed, an answer that never ends is cut at timeoutMs', async (t) => {
+  let mode: 'redirect' | 'endless' = 'redirect';
+  const as = await rawHttpServer((socket) => {
+    if (mode === 'redirect') { socket.write(`HTTP/1.1 302 Found\r\nlocation: ${as.origin}/elsewhere\r\ncontent-length: 0\r\n\r\n`); return; }
+    socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n5\r\n{"a":\r\n'); // and nothing more
+  });
+  t.after(as.close);
+  const section = (extra: Record<string, unknown>) => parseConfig('edge.yaml', { ...edgeDoc(as.origin), authorizationServer: { ...edgeDoc(as.origin).authorizationServer, timeoutMs: 300, ...extra } }, edgeConfigSchema).authorizationServer;
+  const discovery = section({});
+  const bearer = section({ introspectionEndpoint: `${as.origin}/introspect`, tokenEndpoint: `${as.origin}/token`, clientAuth: 'bearer', bearer: { scope: 'introspect' } });
+  const jwksError = async () => {
+    const events: JwksEvent[] = [];
+    const jwks = createJwksCache({ url: `${as.origin}/jwks`, timeoutMs: discovery.timeoutMs, fetch: asFetch(discovery), minAgeSeconds: 60, maxAgeSeconds: 60, unknownKidCooldownSeconds: 10, maxStaleSeconds: 60, algorithms: ['ES256'], onEvent: (e) => events.push(e) });
+    assert.equal(await jwks.refresh(), false);
+    return events.map((e) => (e.type === 'fetch_failed' ? e.error : e.type)).join();
+  };
+  const outcomes: Record<string, unknown> = {};
+  for (const m of ['redirect', 'endless'] as const) {
+    mode = m;
+    const innermost = (e: Error): Error => (e.cause instanceof Error ? innermost(e.cause) : e);
+    const failure = (e: unknown) => (e instanceof GatewayError && e.status === 503 ? `${e.reason} ${innermost(e).name}` : `not a 503: ${String(e)}`);
+    outcomes[`discovery, ${m}`] = await createAsClientFromConfig(discovery).discover().then(() => 'accepted', failure);
+    outcomes[`bearer, ${m}`] = await createAsClientFromConfig(bearer).introspect('t').then(() => 'accepted', failure);
+    outcomes[`jwks, ${m}`] = await jwksError();
+  }
+  assert.deepEqual(outcomes, {
+    'discovery, redirect': 'discovery_failed OperationProcessingError', 'bearer, redirect': 'bearer_token_refused_http_302 OperationProcessingError', 'jwks, redirect': 'HTTP 302',
+    'discovery, endless': 'discovery_failed TimeoutError', 'bearer, endless': 'bearer_token_unavailable TimeoutError', 'jwks, endless': 'The operation was aborted due to timeout',
+  });
+  assert.deepEqual(as.heads.filter((h) => h.includes('/elsewhere')), [], 'no redirect followed');
 });

@@ -217,6 +217,10 @@ test('a broken AS that echoes the token into a malformed answer or an error code
       ['the token as a JWT answer\'s payload', answer('200 OK', 'content-type: application/token-introspection+jwt\r\n', `${b64('{"alg":"RS256"}')}.${b64(`x${TOKEN}`)}.c2ln`), 'introspection_bad_jwt'],
       ['the token as the error code of a 400', answer('400 Bad Request', 'content-type: application/json\r\n', JSON.stringify({ error: TOKEN })), 'introspection_refused_http_400'],
       ['a token of lowercase words as the error code of a 400', answer('400 Bad Request', 'content-type: application/json\r\n', JSON.stringify({ error: LOWER })), 'introspection_refused_http_400', LOWER],
+      // compressed answers (decoded by libs/proxy/decode-answer.ts): neither the decoded body nor the coding's name is quoted
+      ['the token inside a gzip answer\'s malformed JSON', () => answer200('content-type: application/json\r\ncontent-encoding: gzip\r\n', gzipSync(`{"active":true,"x":${TOKEN}}`)), 'introspection_bad_response'],
+      ['a token of lowercase words as the content coding', answer('200 OK', `content-type: application/json\r\ncontent-encoding: ${LOWER}\r\n`, '{"active":true}'), 'introspection_bad_response', LOWER],
+      ['a token of lowercase words as a second content coding', answer('200 OK', `content-type: application/json\r\ncontent-encoding: gzip\r\ncontent-encoding: ${LOWER}\r\n`, '{"active":true}'), 'introspection_bad_response', LOWER],
       ['a token of lowercase words as the error of a challenge', answer('401 Unauthorized', `www-authenticate: Bearer error="${LOWER}"\r\n`, ''), 'introspection_credentials_refused_http_401', LOWER],
     ];
     for (const [name, bytes, reason, token = TOKEN] of cases) {

@@ -9,6 +9,10 @@ export const answerTooLarge = (bytes: number): Error => Object.assign(new Error(
 
 const DECODERS: Readonly<Record<string, typeof gunzipSync>> = { gzip: gunzipSync, 'x-gzip': gunzipSync, deflate: inflateSync, br: brotliDecompressSync };
 
+/** the IANA-registered codings (and their x- aliases): only these are named in an error; any other header value may be anything the AS echoes (the client's token) */
+const REGISTERED = new Set(['aes128gcm', 'br', 'compress', 'dcb', 'dcz', 'deflate', 'exi', 'gzip', 'identity', 'pack200-gzip', 'x-compress', 'x-gzip', 'zstd']);
+const named = (coding: string): string => (coding.split(',').every((c) => REGISTERED.has(c.trim())) ? `"${coding.slice(0, 40)}"` : '(not a registered coding)');
+
 /**
  * A buffered answer with its content coding undone, its Content-Encoding and
  * Content-Length gone: the gateway asks for no compression, but RFC 9110
@@ -29,7 +33,7 @@ export function decodedAnswer(answer: BufferedAnswer, maxBytes = MAX_DECODED_BYT
   }
   if (coding === undefined || coding === 'identity' || coding === '') return answer;
   const decode = DECODERS[coding];
-  if (!decode) throw Object.assign(new Error(`the answer's content coding "${coding.slice(0, 40)}" is not supported`), { code: 'UNSUPPORTED_CONTENT_ENCODING' });
+  if (!decode) throw Object.assign(new Error(`the answer's content coding ${named(coding)} is not supported`), { code: 'UNSUPPORTED_CONTENT_ENCODING' });
   let body: Buffer;
   try {
     body = answer.body.length === 0 ? answer.body : decode(answer.body, { maxOutputLength: maxBytes });
