@@ -1,10 +1,9 @@
 import { Agent } from 'undici';
 import type { EdgeConfig } from '../config/index.js';
-import { upstreamTlsOptions } from '../proxy/index.js';
+import { createLeanFetch, upstreamTlsOptions } from '../proxy/index.js';
 import { createAsClient, type AsClient, type FetchLike } from './as-client.js';
 import { createBearerToken } from './bearer-token.js';
 import { createClientAuth, type ClientAuthConfig } from './client-auth.js';
-import { createLeanFetch } from './lean-fetch.js';
 
 type CryptoKey = import('jose').CryptoKey;
 type AsSection = EdgeConfig['authorizationServer'];
@@ -26,7 +25,7 @@ export const AS_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /**
  * Every call to the AS (discovery, introspection, the token endpoint, RFC 9701
- * keys, the JWKS of JWT access tokens) through one lean fetch (lean-fetch.ts)
+ * keys, the JWKS of JWT access tokens) through one lean fetch (libs/proxy/lean-fetch.ts)
  * on one connection pool whose answers are bounded (undici's
  * `maxResponseSize`: a larger body fails the call, answered 503 like an AS
  * that cannot be reached, instead of being held in memory whole; a

@@ -7,7 +7,7 @@ import { createDirectIntrospection, type DirectAnswer } from './direct-introspec
 import { BearerTokenError } from './bearer-token.js';
 import { MalformedIntrospectionError, normalizeIntrospection, type ResponseTolerance } from './normalize-response.js';
 import { describeRefusal } from './describe-refusal.js';
-import { leanFetch } from './lean-fetch.js';
+import { leanFetch } from '../proxy/index.js';
 
 /** `auto`: ask for a signed JWT answer (RFC 9701) when the AS metadata offers one; `require`: accept nothing else. */
 export type JwtResponseMode = 'auto' | 'require' | 'off';
@@ -26,7 +26,7 @@ export interface AsClientOptions {
   allowHttp: boolean;
   /** every call to the AS goes through this (an undici Agent with the AS's CA and the edge's client certificate) */
   fetch?: FetchLike | undefined;
-  /** introspection calls only (the hot one): the lean fetch on the same pool (lean-fetch.ts); default: `fetch`, else the lean fetch on the global pool */
+  /** introspection calls only (the hot one): the lean fetch on the same pool (libs/proxy/lean-fetch.ts); default: `fetch`, else the lean fetch on the global pool */
   introspectionFetch?: FetchLike | undefined;
   /** the pool of `introspectionFetch` (the AS's TLS client pool), for the direct call (direct-introspection.ts) */
   introspectionDispatcher?: Dispatcher | undefined;

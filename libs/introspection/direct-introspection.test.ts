@@ -5,7 +5,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { rawHttpServer } from '../../test/support/raw-server.js';
 import { createAsClient, type AsClientOptions } from './index.js';
-import { leanFetch } from './lean-fetch.js';
+import { leanFetch } from '../proxy/index.js';
 import { GatewayError } from '../errors/index.js';
 import { edgeConfigSchema, parseConfig } from '../config/index.js';
 import { AS_MAX_RESPONSE_BYTES, createAsClientFromConfig } from './as-client-from-config.js';

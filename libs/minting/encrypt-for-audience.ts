@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { CompactEncrypt, importJWK, type CryptoKey, type JWK } from 'jose';
 import { GatewayError } from '../errors/index.js';
 import { createSingleFlight } from '../cache/index.js';
+import { boundedKeysFetch } from '../proxy/index.js';
 
 import type { KeyManagementAlgorithm } from '../keys/algorithms.js';
 
@@ -28,8 +29,9 @@ export async function encryptJwt(jws: string, encryption: AudienceEncryption): P
 
 /**
  * A recipient key taken from a micro gateway's JWKS (`use: "enc"`, fitting
- * `alg`), fetched on first use and refreshed after `maxAgeSeconds`; the last
- * good key keeps serving while the endpoint is down.
+ * `alg`), fetched on first use and refreshed after `maxAgeSeconds`
+ * (boundedKeysFetch: at most 1 MiB, no redirect followed); the last good key
+ * keeps serving while the endpoint is down.
  */
 export function recipientFromJwks(url: string, alg: KeyManagementAlgorithm, options: { timeoutMs: number; maxAgeSeconds: number; now?: () => number }): () => Promise<RecipientKey> {
   const now = options.now ?? Date.now;
@@ -37,7 +39,7 @@ export function recipientFromJwks(url: string, alg: KeyManagementAlgorithm, opti
   let current: { key: RecipientKey; fetchedAt: number } | undefined;
 
   async function fetchKey(): Promise<RecipientKey> {
-    const response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs) });
+    const response = await boundedKeysFetch()(url, { signal: AbortSignal.timeout(options.timeoutMs), headers: { accept: 'application/jwk-set+json, application/json' } });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const { keys } = await response.json() as { keys?: JWK[] };
     const jwk = (keys ?? []).find((k) => (k.use === 'enc' || k.use === undefined) && (k.alg === alg || k.alg === undefined) && (alg === 'RSA-OAEP-256' ? k.kty === 'RSA' : k.kty === 'EC' || k.kty === 'OKP'));

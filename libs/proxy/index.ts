@@ -6,3 +6,4 @@ export { createUpstreamPools, type UpstreamPools } from './upstream-pools.js';
 export { upstreamTlsOptions, upstreamTlsError } from './upstream-tls.js';
 export { bufferedCall, callTarget, rawHeader, responseOf, NULL_BODY_STATUSES, timeoutError, AnswerTooLargeError, type BufferedAnswer, type CallTarget, type CallRequest, type CallOptions } from './buffered-call.js';
 export { decodedAnswer, answerTooLarge, MAX_DECODED_BYTES } from './decode-answer.js';
+export { boundedKeysFetch, createLeanFetch, leanFetch, type LeanFetchOptions } from './lean-fetch.js';

@@ -3,18 +3,11 @@ import { GatewayError } from '../errors/index.js';
 import { createSingleFlight } from '../cache/index.js';
 import { backoffMs } from '../retry/backoff.js';
 import { keyQualityProblem } from './key-quality.js';
-import { Agent } from 'undici';
-import { createLeanFetch } from '../introspection/lean-fetch.js';
-
-/** the most a key set may hold, decoded (a few keys are a few KB) */
-const JWKS_MAX_BYTES = 1024 * 1024;
-let bounded: NonNullable<JwksCacheOptions['fetch']> | undefined;
-/** the default fetch (the micro's, towards the edge): one bounded buffered call, as the edge's calls to its AS, never a body read whole however large or compressed */
-const boundedFetch = () => (bounded ??= createLeanFetch({ dispatcher: new Agent({ maxResponseSize: JWKS_MAX_BYTES }), maxDecodedBytes: JWKS_MAX_BYTES }));
+import { boundedKeysFetch } from '../proxy/index.js';
 
 export interface JwksCacheOptions {
   url: string;
-  /** the fetch to use (default: a lean fetch bounded to 1 MiB, on its own pool), e.g. with a private CA and a client certificate */
+  /** the fetch to use (default: boundedKeysFetch, a lean fetch bounded to 1 MiB on its own pool), e.g. with a private CA and a client certificate */
   fetch?: ((url: string, init: { signal?: AbortSignal; headers?: Record<string, string> }) => Promise<Response>) | undefined;
   timeoutMs: number;
   minAgeSeconds: number;
@@ -65,7 +58,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
   async function fetchOnce(): Promise<boolean> {
     stats.fetches++;
     try {
-      const response = await (options.fetch ?? boundedFetch())(options.url, { signal: AbortSignal.timeout(options.timeoutMs), headers: { accept: 'application/jwk-set+json, application/json' } });
+      const response = await (options.fetch ?? boundedKeysFetch())(options.url, { signal: AbortSignal.timeout(options.timeoutMs), headers: { accept: 'application/jwk-set+json, application/json' } });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const body = await response.json() as { keys?: unknown };
       if (!body || !Array.isArray(body.keys)) throw new Error('the response is not a JWK Set');

@@ -1,5 +1,6 @@
-import type { Dispatcher } from 'undici';
-import { bufferedCall, callTarget, decodedAnswer, responseOf, MAX_DECODED_BYTES } from '../proxy/index.js';
+import { Agent, type Dispatcher } from 'undici';
+import { bufferedCall, callTarget, responseOf } from './buffered-call.js';
+import { decodedAnswer, MAX_DECODED_BYTES } from './decode-answer.js';
 
 /**
  * A `fetch` for every call the edge makes to its AS through oauth4webapi's
@@ -40,3 +41,13 @@ async function leanRequest(url: string, init: LeanInit, dispatcher: Dispatcher |
   const answer = await bufferedCall(callTarget(url), { method: init.method ?? 'GET', headers: init.headers ?? {}, body }, { signal: init.signal ?? undefined, dispatcher });
   return responseOf(decodedAnswer(answer, maxDecodedBytes));
 }
+
+let keysFetch: ReturnType<typeof createLeanFetch> | undefined;
+/**
+ * The gateway's fetch for key sets it reads from its peers (the micro reading
+ * the edge's JWKS, the edge reading a micro's encryption keys): the lean fetch
+ * on a pool of its own, an answer bounded to MAX_DECODED_BYTES on the wire
+ * and decoded, no redirect followed. The global `fetch` read a key set of any
+ * size and inflated a gzip bomb whole. Created on first use.
+ */
+export const boundedKeysFetch = (): ReturnType<typeof createLeanFetch> => (keysFetch ??= createLeanFetch({ dispatcher: new Agent({ maxResponseSize: MAX_DECODED_BYTES }) }));
