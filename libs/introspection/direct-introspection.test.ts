@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import { rawHttpServer } from '../../test/support/raw-server.js';
+import { rawAnswer, rawHttpServer } from '../../test/support/raw-server.js';
 import { createAsClient, type AsClientOptions } from './index.js';
 import { leanFetch } from '../proxy/index.js';
 import { GatewayError } from '../errors/index.js';
@@ -108,10 +108,8 @@ async function rawAs() {
   const server = await rawHttpServer((socket) => socket.write(answer()));
   return { base: server.origin, answer: (a: () => Buffer) => { answer = a; }, close: () => server.close() };
 }
-const answer200 = (headers: string, body: Buffer | string) => {
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'latin1') : body;
-  return Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\n${headers}content-length: ${bytes.length}\r\n\r\n`, 'latin1'), bytes]);
-};
+/** a 200 answer; `headers` as raw lines, each ending in CRLF */
+const answer200 = (headers: string, body: Buffer | string) => rawAnswer('200 OK', headers.split('\r\n').filter((h) => h !== ''), body);
 /** what a client made of one answer: the result, or the refusal's reason */
 const outcome = (client: ReturnType<typeof createAsClient>) => client.introspect(TOKEN).then(
   (r) => `ok ${JSON.stringify(r)}`,

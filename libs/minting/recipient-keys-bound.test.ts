@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { exportJWK } from 'jose';
-import { rawHttpServer } from '../../test/support/raw-server.js';
+import { rawAnswer, rawHttpServer } from '../../test/support/raw-server.js';
 import { GatewayError } from '../errors/index.js';
 import { recipientFromJwks } from './encrypt-for-audience.js';
 
@@ -13,10 +13,10 @@ test('a micro\'s encryption keys are read at most 1 MiB, decoded, and never thro
   const bomb = gzipSync(`{"keys":[${JSON.stringify(jwk)}],"pad":"${'x'.repeat(16 * 1024 * 1024)}"}`); // ~16 KB of gzip, 16 MiB decoded
   const big = `{"keys":[${JSON.stringify(jwk)}],"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`;
   const answers: Record<string, Buffer> = {
-    '/small': Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: ${small.length}\r\n\r\n`), small]),
-    '/bomb': Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: ${bomb.length}\r\n\r\n`), bomb]),
-    '/big': Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${big.length}\r\n\r\n${big}`),
-    '/moved': Buffer.from('HTTP/1.1 302 Found\r\nlocation: /small\r\ncontent-length: 0\r\n\r\n'),
+    '/small': rawAnswer('200 OK', ['content-type: application/json', 'content-encoding: gzip'], small),
+    '/bomb': rawAnswer('200 OK', ['content-type: application/json', 'content-encoding: gzip'], bomb),
+    '/big': rawAnswer('200 OK', ['content-type: application/json'], big),
+    '/moved': rawAnswer('302 Found', ['location: /small']),
   };
   const server = await rawHttpServer((socket, head) => { socket.write(answers[head.split(' ')[1]!]!); });
   t.after(server.close);

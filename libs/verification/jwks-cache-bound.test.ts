@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { rawHttpServer } from '../../test/support/raw-server.js';
+import { rawAnswer, rawHttpServer } from '../../test/support/raw-server.js';
 import { createJwksCache, type JwksEvent } from './jwks-cache.js';
 
 test('the JWKS cache\'s default fetch (the micro\'s, towards the edge) reads at most 1 MiB, decoded: a larger key set or a gzip bomb fails the fetch; a small gzip one is read', async (t) => {
@@ -9,9 +9,9 @@ test('the JWKS cache\'s default fetch (the micro\'s, towards the edge) reads at 
   const bomb = gzipSync(`{"keys":[],"pad":"${'x'.repeat(16 * 1024 * 1024)}"}`); // ~16 KB of gzip, 16 MiB decoded
   const big = `{"keys":[],"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`;
   const answers: Record<string, Buffer> = {
-    '/small': Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: ${small.length}\r\n\r\n`), small]),
-    '/bomb': Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: ${bomb.length}\r\n\r\n`), bomb]),
-    '/big': Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${big.length}\r\n\r\n${big}`),
+    '/small': rawAnswer('200 OK', ['content-type: application/json', 'content-encoding: gzip'], small),
+    '/bomb': rawAnswer('200 OK', ['content-type: application/json', 'content-encoding: gzip'], bomb),
+    '/big': rawAnswer('200 OK', ['content-type: application/json'], big),
   };
   const server = await rawHttpServer((socket, head) => { socket.write(answers[head.split(' ')[1]!]!); });
   t.after(server.close);

@@ -45,3 +45,9 @@ export async function rawHttpServer(answer: (socket: Socket, head: string) => vo
     close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
   };
 }
+
+/** the bytes of one HTTP/1.1 answer framed by Content-Length: `status` as in its status line ("200 OK"), `headers` each "name: value" */
+export function rawAnswer(status: string, headers: readonly string[], body: Buffer | string = ''): Buffer {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'latin1') : body;
+  return Buffer.concat([Buffer.from(`HTTP/1.1 ${status}\r\n${headers.map((h) => `${h}\r\n`).join('')}content-length: ${bytes.length}\r\n\r\n`, 'latin1'), bytes]);
+}
