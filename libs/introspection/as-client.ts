@@ -26,9 +26,9 @@ export interface AsClientOptions {
   allowHttp: boolean;
   /** every call to the AS goes through this (an undici Agent with the AS's CA and the edge's client certificate) */
   fetch?: FetchLike | undefined;
-  /** introspection calls only (the hot one): the lean fetch on the same pool (libs/proxy/lean-fetch.ts); default: `fetch`, else the lean fetch on the global pool */
+  /** introspection calls only, instead of `fetch` (a custom one turns the direct call off unless `introspectionDispatcher` is given); default: `fetch`, else the lean fetch (libs/proxy/lean-fetch.ts) on the global pool */
   introspectionFetch?: FetchLike | undefined;
-  /** the pool of `introspectionFetch` (the AS's TLS client pool), for the direct call (direct-introspection.ts) */
+  /** the pool `fetch` uses (the AS's TLS client pool), for the direct call (direct-introspection.ts) */
   introspectionDispatcher?: Dispatcher | undefined;
   now?: () => number;
 }
