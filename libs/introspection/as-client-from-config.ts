@@ -1,6 +1,6 @@
 import { Agent } from 'undici';
 import type { EdgeConfig } from '../config/index.js';
-import { createLeanFetch, upstreamTlsOptions } from '../proxy/index.js';
+import { createLeanFetch, MAX_DECODED_BYTES, upstreamTlsOptions } from '../proxy/index.js';
 import { createAsClient, type AsClient, type FetchLike } from './as-client.js';
 import { createBearerToken } from './bearer-token.js';
 import { createClientAuth, type ClientAuthConfig } from './client-auth.js';
@@ -20,8 +20,7 @@ function secretAuth(as: AsSection, method: SecretMethod, privateKey: { key: Cryp
 }
 
 /** The largest answer the edge reads from the AS (discovery, introspection, JWKS): an introspection answer is a few hundred bytes */
-export const AS_MAX_RESPONSE_BYTES = 1024 * 1024;
-
+export const AS_MAX_RESPONSE_BYTES = MAX_DECODED_BYTES;
 
 /**
  * Every call to the AS (discovery, introspection, the token endpoint, RFC 9701
