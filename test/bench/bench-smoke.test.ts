@@ -22,10 +22,11 @@ test('npm run bench --smoke produces a complete table, JSON report and SVG chart
     targets: { name: string; met: boolean | null }[]; accounting: Record<string, { introspections: number; signatures: number }>;
     memory: { edge: { afterMiB: number }; limiter: { afterMiB: number } }; peakRssMiB: Record<string, number>;
     commit: string; logBytes: Record<string, number>; coldCpuUsPerRequest: Record<string, number>;
+    coldFloor: { ratios: number[]; median: number; gatewayOverFloor: number; cpuUsPerRequest: Record<string, number> };
     pairs: { name: string; reference: string; median: number; target?: number }[]; flood?: FloodResult;
   };
   const names = report.scenarios.map((s) => s.name);
-  for (const name of ['direct', 'pipe-hop', 'node-chain', 'edge-hop', 'micro-hop', 'gateway-warm', 'gateway-many', 'gateway-cold', 'as-introspect']) {
+  for (const name of ['direct', 'pipe-hop', 'node-chain', 'edge-hop', 'micro-hop', 'gateway-warm', 'gateway-many', 'gateway-cold', 'as-introspect', 'floor-cold']) {
     assert.ok(names.includes(name), `scenario ${name}`);
   }
   for (const s of report.scenarios) {
@@ -48,6 +49,9 @@ test('npm run bench --smoke produces a complete table, JSON report and SVG chart
   }
   assert.match(report.commit, /^[0-9a-f]{12}/);
   for (const process of ['edge', 'micro', 'as']) assert.ok(Number.isFinite(report.coldCpuUsPerRequest[process]), `cold CPU µs of ${process}`);
+  // the cold floor ran in every block (its answers are 2xx: checked with the scenarios above) and its CPU was counted
+  assert.ok(report.coldFloor.ratios.length >= 1 && report.coldFloor.ratios.every((r) => r > 0) && report.coldFloor.gatewayOverFloor > 0, JSON.stringify(report.coldFloor));
+  for (const process of ['edge', 'micro']) assert.ok(report.coldFloor.cpuUsPerRequest[process]! > 0, `cold floor CPU µs of ${process}`);
   assert.ok(report.targets.some((t) => t.name.startsWith('tail:')) && report.targets.some((t) => t.name.startsWith('access log cost')));
   assert.ok(report.targets.length >= 9);
   for (const scenario of ['gateway-warm', 'gateway-many', 'gateway-cold']) assert.ok(report.accounting[scenario], scenario);

@@ -2,7 +2,9 @@
  * Everything the benchmark measures, as real processes on 127.0.0.1: one
  * backend; two node:http pipe proxies (a one-hop and a two-hop chain); nginx
  * with the same two hops when installed; the dev AS; edge → micro → backend;
- * and an edge and a micro each in front of the backend alone (single hops).
+ * and an edge and a micro each in front of the backend alone (single hops);
+ * the cold floor (servers/cold-floor.ts: the least a new token costs in plain
+ * Node) as an edge → micro → backend chain of its own.
  * The gateways run with the shipped logging (access log on, info), writing to
  * a file each; a second edge → micro pair with the access log off measures
  * what the log costs. nginx keeps its default access log on, to a file.
@@ -23,6 +25,8 @@ export interface BenchTopology {
   as: Program; edge: Program; micro: Program; edgeHop: Program; edgeMem: Program;
   /** edge → micro with `logging.accessLog: false` (the paired log-cost scenario) */
   edgeNolog: Program; microNolog: Program;
+  /** the cold floor: plain node:http edge → micro doing only what a new token needs (introspect, sign, verify) */
+  floorEdge: Program; floorMicro: Program;
   /** the gateways' log files (access lines), by program name */
   logs: string;
   dir: string;
@@ -94,8 +98,12 @@ export async function startBenchTopology(options: { nginx: boolean }): Promise<B
       ...noAccessLog,
       introspection: { cacheMaxEntries: 10_000, inactiveCacheMaxEntries: 10_000, ...coldAllowed }, minting: { cacheMaxEntries: 10_000 },
     }))] }));
+    const [floorEdgePort, floorMicroPort] = [await freePort(), await freePort()];
+    const floorKey = join(dir, 'cold-floor-key.pem');
+    const floorEdge = await track(spawnProgram({ name: 'floor-edge', script: server('cold-floor'), args: ['edge', as.url, 'edge-gateway:edge-secret', `http://127.0.0.1:${floorMicroPort}`, String(floorEdgePort), floorKey] }));
+    const floorMicro = await track(spawnProgram({ name: 'floor-micro', script: server('cold-floor'), args: ['micro', backend.url, String(floorMicroPort), floorKey] }));
     return {
-      backend, pipe1, pipe2, nginx, as, edge, micro, edgeHop, edgeMem, edgeNolog, microNolog, logs, dir,
+      backend, pipe1, pipe2, nginx, as, edge, micro, edgeHop, edgeMem, edgeNolog, microNolog, floorEdge, floorMicro, logs, dir,
       async stop() {
         await Promise.all([...started.map((p) => p.stop()), nginx?.stop()]);
         // a full run writes gigabytes of access lines

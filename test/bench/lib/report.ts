@@ -33,6 +33,8 @@ export interface BenchReport {
   /** every paired ratio (scenario against reference, alternating order) */
   pairs: PairResult[];
   coldCpuUsPerRequest: Record<string, number>;
+  /** the cold floor (servers/cold-floor.ts) in the same blocks: its ratios to as-introspect, the gateway's to it, its CPU */
+  coldFloor?: { ratios: number[]; median: number; gatewayOverFloor: number; cpuUsPerRequest: Record<string, number> };
   /** the canonical-target step, in-process ns per request (test/bench/canonical-bench.ts) */
   canonicalStepNs?: number;
   /** the junk-token flood (test/bench/flood-bench.ts) */
