@@ -1,7 +1,7 @@
 import { KeyObject, sign, type webcrypto } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { NODE_SIGNATURE_PARAMS, type LoadedKey } from '../keys/index.js';
-import { lowS } from '../verification/ecdsa-low-s.js';
+import { toLowSInPlace } from '../verification/ecdsa-low-s.js';
 
 interface Signer { headerB64: string; keyObject: KeyObject }
 const signers = new WeakMap<LoadedKey, Signer>();
@@ -29,7 +29,7 @@ export function signCompact(key: LoadedKey, claims: JWTPayload): string | Promis
   const { digest, options } = NODE_SIGNATURE_PARAMS[key.alg];
   const params = { key: signer.keyObject, ...options };
   if (key.alg === 'ES256' || key.alg === 'EdDSA') {
-    return `${input}.${lowS(key.alg, sign(digest, Buffer.from(input), params)).toString('base64url')}`;
+    return `${input}.${toLowSInPlace(key.alg, sign(digest, Buffer.from(input), params)).toString('base64url')}`;
   }
   // an RSA signature costs ~1 ms: on libuv's pool (sign with a callback), not on the event loop
   return new Promise((resolve, reject) => {

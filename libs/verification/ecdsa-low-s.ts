@@ -2,7 +2,7 @@
  * ECDSA signature malleability: (r, s) and (r, n − s) both verify, so one JWT
  * has two valid spellings (and two cache keys). JWS carries ECDSA as IEEE
  * P1363 `r || s`; a canonical signature has s ≤ n/2 ("low s"). The edge signs
- * low-s only (lowS) and the micro gateway refuses high-s (isHighS).
+ * low-s only (toLowSInPlace) and the micro gateway refuses high-s (isHighS).
  * Both work on the big-endian bytes (a compare, a subtraction with borrow):
  * the BigInt route through hex strings was ~1 % of the edge's CPU per cold request under perf.
  */
@@ -26,8 +26,12 @@ export function isHighS(alg: string, signatureB64url: string): boolean {
   return parsed !== undefined && parsed.s.compare(parsed.half) > 0;
 }
 
-/** A P1363 signature (for this alg) turned low-s in place: s > n/2 becomes n − s; other algorithms and low s unchanged. Returns it. */
-export function lowS(alg: string, signature: Buffer): Buffer {
+/**
+ * A P1363 signature (for this alg) turned low-s in place — s > n/2 becomes
+ * n − s — and returned; other algorithms and a low s unchanged. For a
+ * signature as OpenSSL makes it (s < n); an s ≥ n would wrap.
+ */
+export function toLowSInPlace(alg: string, signature: Buffer): Buffer {
   const parsed = sOf(alg, signature);
   if (!parsed || parsed.s.compare(parsed.half) <= 0) return signature;
   const { s, n } = parsed;
@@ -46,5 +50,5 @@ export function toLowS(alg: string, jws: string): string {
   const signature = Buffer.from(jws.slice(dot + 1), 'base64url');
   const parsed = sOf(alg, signature);
   if (!parsed || parsed.s.compare(parsed.half) <= 0) return jws;
-  return `${jws.slice(0, dot + 1)}${lowS(alg, signature).toString('base64url')}`;
+  return `${jws.slice(0, dot + 1)}${toLowSInPlace(alg, signature).toString('base64url')}`;
 }

@@ -22,7 +22,7 @@ test('npm run bench --smoke produces a complete table, JSON report and SVG chart
     targets: { name: string; met: boolean | null }[]; accounting: Record<string, { introspections: number; signatures: number }>;
     memory: { edge: { afterMiB: number }; limiter: { afterMiB: number } }; peakRssMiB: Record<string, number>;
     commit: string; logBytes: Record<string, number>; coldCpuUsPerRequest: Record<string, number>;
-    coldFloor: { ratios: number[]; median: number; gatewayOverFloor: number; cpuUsPerRequest: Record<string, number> };
+    coldFloor: { ratios: number[]; median: number; gatewayOverFloor: number; cpuUsPerRequest: Record<string, number>; tokens: number; introspections: number };
     pairs: { name: string; reference: string; median: number; target?: number }[]; flood?: FloodResult;
   };
   const names = report.scenarios.map((s) => s.name);
@@ -51,7 +51,10 @@ test('npm run bench --smoke produces a complete table, JSON report and SVG chart
   for (const process of ['edge', 'micro', 'as']) assert.ok(Number.isFinite(report.coldCpuUsPerRequest[process]), `cold CPU µs of ${process}`);
   // the cold floor ran in every block (its answers are 2xx: checked with the scenarios above) and its CPU was counted
   assert.ok(report.coldFloor.ratios.length >= 1 && report.coldFloor.ratios.every((r) => r > 0) && report.coldFloor.gatewayOverFloor > 0, JSON.stringify(report.coldFloor));
-  for (const process of ['edge', 'micro']) assert.ok(report.coldFloor.cpuUsPerRequest[process]! > 0, `cold floor CPU µs of ${process}`);
+  for (const process of ['edge', 'micro']) assert.ok(report.coldFloor.cpuUsPerRequest[process]! >= 0, `cold floor CPU µs of ${process}`);
+  // and it did the work: one introspection at the AS per token it was sent
+  assert.equal(report.coldFloor.introspections, report.coldFloor.tokens, 'the cold floor introspected every token');
+  assert.ok(report.coldFloor.tokens > 0);
   assert.ok(report.targets.some((t) => t.name.startsWith('tail:')) && report.targets.some((t) => t.name.startsWith('access log cost')));
   assert.ok(report.targets.length >= 9);
   for (const scenario of ['gateway-warm', 'gateway-many', 'gateway-cold']) assert.ok(report.accounting[scenario], scenario);

@@ -8,7 +8,7 @@
  * median of the per-pair ratios. The gateways run with the shipped defaults
  * (access log on, to a file); `gateway-warm-nolog` is the same chain with the
  * access log off, paired against it to price the log.
- *   npm run bench -- [--seconds 5] [--connections 50] [--rounds 3] [--pairs 12] [--pair-seconds 2] [--cold 3000] [--cold-pairs 6] [--smoke] [--no-nginx]
+ *   npm run bench -- [--seconds 5] [--connections 50] [--rounds 3] [--pairs 12] [--pair-seconds 2] [--cold 3000] [--cold-blocks 6] [--smoke] [--no-nginx]
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -28,7 +28,7 @@ import type { Program } from '../../libs/process/index.js';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '50' }, rounds: { type: 'string', default: '3' },
-  warmup: { type: 'string', default: '2' }, pairs: { type: 'string', default: '12' }, 'pair-seconds': { type: 'string', default: '2' }, many: { type: 'string', default: '10000' }, cold: { type: 'string', default: '3000' }, 'cold-pairs': { type: 'string', default: '6' },
+  warmup: { type: 'string', default: '2' }, pairs: { type: 'string', default: '12' }, 'pair-seconds': { type: 'string', default: '2' }, many: { type: 'string', default: '10000' }, cold: { type: 'string', default: '3000' }, 'cold-blocks': { type: 'string', default: '6' },
   'memory-tokens': { type: 'string', default: '100000' }, 'memory-clients': { type: 'string', default: '1000000' },
   out: { type: 'string', default: fileURLToPath(new URL('../../../test/bench/results', import.meta.url)) },
   smoke: { type: 'boolean', default: false }, 'no-nginx': { type: 'boolean', default: false },
@@ -36,7 +36,7 @@ const { values } = parseArgs({ options: {
 const smoke = values.smoke;
 const S = {
   seconds: smoke ? 1 : Number(values.seconds), connections: Number(values.connections), rounds: smoke ? 1 : Number(values.rounds),
-  warmup: smoke ? 1 : Number(values.warmup), pairs: smoke ? 1 : Number(values.pairs), pairSeconds: smoke ? 1 : Number(values['pair-seconds']), many: smoke ? 50 : Number(values.many), cold: smoke ? 50 : Number(values.cold), coldPairs: smoke ? 1 : Number(values['cold-pairs']),
+  warmup: smoke ? 1 : Number(values.warmup), pairs: smoke ? 1 : Number(values.pairs), pairSeconds: smoke ? 1 : Number(values['pair-seconds']), many: smoke ? 50 : Number(values.many), cold: smoke ? 50 : Number(values.cold), coldBlocks: smoke ? 1 : Number(values['cold-blocks']),
   memoryTokens: smoke ? 500 : Number(values['memory-tokens']), memoryClients: smoke ? 10_000 : Number(values['memory-clients']),
 };
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -58,7 +58,7 @@ const cold = (name: string) => name === 'gateway-cold';
 /** the access log each scenario ran with: the shipped default unless said otherwise */
 const ACCESS_LOG: Record<string, string> = {
   'edge-hop': 'on (file)', 'micro-hop': 'on (file)', 'gateway-warm': 'on (file)', 'gateway-many': 'on (file)', 'gateway-cold': 'on (file)',
-  'gateway-warm-nolog': 'off', 'nginx-hop': 'on (file)', 'nginx-chain': 'on (file)', 'pipe-hop': 'none', 'node-chain': 'none', direct: 'none', 'as-introspect': 'n/a',
+  'gateway-warm-nolog': 'off', 'nginx-hop': 'on (file)', 'nginx-chain': 'on (file)', 'pipe-hop': 'none', 'node-chain': 'none', direct: 'none', 'as-introspect': 'n/a', 'floor-cold': 'none',
 };
 
 const topo = await startBenchTopology({ nginx: !values['no-nginx'] });
@@ -67,7 +67,9 @@ try {
   const warmToken = (await fetchTokens(topo.as, 1, 'orders:read'))[0]!;
   const manyTokens = await fetchTokens(topo.as, S.many, 'orders:read');
   const coldTokens = await fetchTokens(topo.as, S.cold, 'orders:read');
-  const manyRequests = manyTokens.map((t, i) => ({ path: `/orders/${i}`, headers: { authorization: `Bearer ${t}` } }));
+  /** one GET per token, each with its bearer token (the requests of the many-token and cold scenarios) */
+  const requestsFor = (tokens: readonly string[]) => tokens.map((t, i) => ({ path: `/orders/${i}`, headers: { authorization: `Bearer ${t}` } }));
+  const manyRequests = requestsFor(manyTokens);
   const tokenFile = join(topo.dir, 'many-tokens.txt');
   writeFileSync(tokenFile, manyTokens.join('\n') + '\n');
   const load = { connections: S.connections, seconds: S.seconds };
@@ -142,7 +144,7 @@ try {
   const accounting: Record<string, { tokens: number; requests: number; introspections: number; signatures: number }> = {};
   async function account(name: string, tokens: readonly string[], passes: number): Promise<LoadResult> {
     const before = await counters();
-    const requests = Array.from({ length: passes }, () => tokens.map((t, i) => ({ path: `/orders/${i}`, headers: { authorization: `Bearer ${t}` } }))).flat();
+    const requests = Array.from({ length: passes }, () => requestsFor(tokens)).flat();
     const r = await runNodeLoad(topo.edge.url, requests, S.connections);
     const after = await counters();
     // summed over calls: the cold scenario is accounted block by block
@@ -162,10 +164,11 @@ try {
     w.requests = 2001; w.introspections += after.introspections - before.introspections; w.signatures += after.signatures - before.signatures;
   }
   await account('gateway-many', manyTokens, 2);
-  // cold, paired like the other ratio targets: each pair sends one block of new tokens through the gateway and the same
+  // cold, in blocks like the other ratio targets' pairs: each block of new tokens goes through the gateway and the same
   // tokens straight to the AS's introspection endpoint (the AS's work for an introspection does not change the second
-  // time), in alternating order; the target is the median of the pairs. One gateway-cold run and one as-introspect run
-  // minutes apart (as before) put the host's slow and fast phases into the ratio: 0.42, 0.57, 0.42 in three runs
+  // time), and as many other new tokens through the cold floor, in an order that changes from block to block; the
+  // target is the median of the blocks' ratios. One gateway-cold run and one as-introspect run minutes apart (as
+  // before) put the host's slow and fast phases into the ratio: 0.42, 0.57, 0.42 in three runs
   const coldProcesses = { edge: topo.edge, micro: topo.micro, as: topo.as, backend: topo.backend } as const;
   const floorProcesses = { edge: topo.floorEdge, micro: topo.floorMicro, as: topo.as, backend: topo.backend } as const;
   const basic = `Basic ${Buffer.from('edge-gateway:edge-secret').toString('base64')}`;
@@ -173,7 +176,11 @@ try {
     path: '/token/introspection', method: 'POST', body: new URLSearchParams({ token: t }).toString(),
     headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
   })), S.connections);
-  const coldRequests = (tokens: readonly string[]) => tokens.map((t, i) => ({ path: `/orders/${i}`, headers: { authorization: `Bearer ${t}` } }));
+  /** an untimed pass whose premise (warmed, like for like) holds only if every request was answered 2xx */
+  const untimed = async (url: string, tokens: readonly string[], what: string) => {
+    const r = await runNodeLoad(url, requestsFor(tokens), S.connections);
+    if (r.non2xx || r.errors) throw new Error(`${what}: ${r.non2xx} non-2xx answers and ${r.errors} errors in ${r.requests} requests`);
+  };
   /** a load run with the CPU time each of these processes spent in it added to `cpuMs` */
   const cpuCounted = async (processes: Record<string, Program>, cpuMs: Record<string, number>, run: () => Promise<LoadResult>) => {
     const before = Object.fromEntries(Object.entries(processes).map(([n, p]) => [n, cpuMsOf([p.child.pid!])]));
@@ -181,24 +188,31 @@ try {
     for (const [n, p] of Object.entries(processes)) cpuMs[n] = (cpuMs[n] ?? 0) + cpuMsOf([p.child.pid!]) - before[n]!;
     return r;
   };
-  const coldPairs = Math.max(1, Math.min(S.coldPairs, coldTokens.length));
+  const coldBlocks = Math.max(1, Math.min(S.coldBlocks, coldTokens.length));
   const coldRuns: LoadResult[] = []; const asRuns: LoadResult[] = []; const floorRuns: LoadResult[] = []; const coldRatios: number[] = []; const floorRatios: number[] = [];
   const coldCpuMs: Record<string, number> = {}; const floorCpuMs: Record<string, number> = {};
+  let floorIntrospections = 0;
   // the cold floor (servers/cold-floor.ts) is sent its own new tokens, as many: a token it introspected is not new to the AS's
   // work either way, but keeping the gateway's blocks untouched keeps the accounting exact. It is warmed with as many new
   // tokens again first: the gateway's cold path has run 10 000 times by now (the many-token accounting), and a floor
   // warmed with 500 ran its blocks at the baseline tiers (run 19: its edge 460 µs of CPU per cold request, the gateway's 433)
   const floorTokens = await fetchTokens(topo.as, coldTokens.length, 'orders:read');
-  await runNodeLoad(topo.floorEdge.url, coldRequests(await fetchTokens(topo.as, coldTokens.length, 'orders:read')), S.connections);
-  log(`cold: ${coldPairs} triples of ${Math.floor(coldTokens.length / coldPairs)} new tokens, through the gateway, through the cold floor and at the AS alone`);
-  const blockOf = (tokens: readonly string[], i: number) => tokens.slice(Math.floor((i * tokens.length) / coldPairs), Math.floor(((i + 1) * tokens.length) / coldPairs));
-  for (let i = 0; i < coldPairs; i++) {
+  await untimed(topo.floorEdge.url, await fetchTokens(topo.as, coldTokens.length, 'orders:read'), 'the cold floor\'s warm-up');
+  log(`cold: ${coldBlocks} triples of ${Math.floor(coldTokens.length / coldBlocks)} new tokens, through the gateway, through the cold floor and at the AS alone`);
+  const blockOf = (tokens: readonly string[], i: number) => tokens.slice(Math.floor((i * tokens.length) / coldBlocks), Math.floor(((i + 1) * tokens.length) / coldBlocks));
+  // the six orders of the three sides, one per block: each side runs first, second and third, after each of the others
+  const ORDERS = [['gateway', 'floor', 'as'], ['floor', 'as', 'gateway'], ['as', 'gateway', 'floor'], ['gateway', 'as', 'floor'], ['as', 'floor', 'gateway'], ['floor', 'gateway', 'as']] as const;
+  for (let i = 0; i < coldBlocks; i++) {
     const block = blockOf(coldTokens, i);
-    const sides = ['gateway', 'floor', 'as'] as const;
-    for (const side of [...sides.slice(i % 3), ...sides.slice(0, i % 3)]) {
+    for (const side of ORDERS[i % ORDERS.length]!) {
       if (side === 'as') asRuns.push(await introspectAlone(block));
-      else if (side === 'floor') floorRuns.push(await cpuCounted(floorProcesses, floorCpuMs, () => runNodeLoad(topo.floorEdge.url, coldRequests(blockOf(floorTokens, i)), S.connections)));
-      else coldRuns.push(await cpuCounted(coldProcesses, coldCpuMs, () => account('gateway-cold', block, 1)));
+      else if (side === 'gateway') coldRuns.push(await cpuCounted(coldProcesses, coldCpuMs, () => account('gateway-cold', block, 1)));
+      else {
+        // the floor introspects every token: counted at the AS, like the gateway's accounting
+        const before = (await asStats(topo.as)).introspections;
+        floorRuns.push(await cpuCounted(floorProcesses, floorCpuMs, () => runNodeLoad(topo.floorEdge.url, requestsFor(blockOf(floorTokens, i)), S.connections)));
+        floorIntrospections += (await asStats(topo.as)).introspections - before;
+      }
     }
     coldRatios.push(coldRuns[i]!.rps / asRuns[i]!.rps);
     floorRatios.push(floorRuns[i]!.rps / asRuns[i]!.rps);
@@ -208,7 +222,7 @@ try {
   // above (the many tokens twice, the cold tokens once), so the pair differs in the log setting only, not in history (the
   // caches' fill, the code paths V8 has seen). Measured with the bench's topology, 10 pairs of 2 s each (ad hoc): log on /
   // off 0.989× with both chains fresh, 0.944× after the logged chain alone got this traffic, 0.973× once both had (then 0.954×)
-  await runNodeLoad(topo.edgeNolog.url, coldRequests([...manyTokens, ...manyTokens, ...coldTokens]), S.connections);
+  await untimed(topo.edgeNolog.url, [...manyTokens, ...manyTokens, ...coldTokens], 'the no-log chain\'s history');
   const coldCpuUs = perRequestUs(coldCpuMs, coldTokens.length);
   const floorCpuUs = perRequestUs(floorCpuMs, floorTokens.length);
 
@@ -361,10 +375,10 @@ try {
     ratioTarget('gateway-warm', 'gateway-warm-nolog', 0.95, 'access log cost ≤ 5 %: gateway-warm with the log on vs off'),
     ratioTarget('gateway-many', 'gateway-warm', 0.9, `gateway-many (${S.many} tokens) vs gateway-warm`),
     { name: 'tail: gateway-warm p99 ≤ node-chain p99 + 2 ms', figure: `${warm.p99ms.toFixed(2)} ms vs ${chain2.p99ms.toFixed(2)} + 2 ms (medians of the ${S.rounds} rounds' p99)`, met: warm.p99ms <= chain2.p99ms + 2 },
-    { name: 'gateway-cold ≥ 0.5× as-introspect', figure: `${coldRatio.toFixed(2)}× (median of ${coldRatios.length} pairs: ${coldRatios.map((r) => r.toFixed(2)).join(' ')}; ${byName.get('gateway-cold')!.rps.toFixed(0)} vs ${byName.get('as-introspect')!.rps.toFixed(0)} req/s over all blocks); CPU µs per cold request: ${Object.entries(coldCpuUs).map(([n, us]) => `${n} ${us}`).join(', ')}`, met: coldRatio >= 0.5 },
+    { name: 'gateway-cold ≥ 0.5× as-introspect', figure: `${coldRatio.toFixed(2)}× (median of ${coldRatios.length} blocks: ${coldRatios.map((r) => r.toFixed(2)).join(' ')}; ${byName.get('gateway-cold')!.rps.toFixed(0)} vs ${byName.get('as-introspect')!.rps.toFixed(0)} req/s over all blocks); CPU µs per cold request: ${Object.entries(coldCpuUs).map(([n, us]) => `${n} ${us}`).join(', ')}`, met: coldRatio >= 0.5 },
     {
       name: 'cold floor: what plain Node reaches against as-introspect on this machine (tracked, the bound of the line above)',
-      figure: `floor-cold ${floorRatio.toFixed(2)}× as-introspect (median of ${floorRatios.length} blocks: ${floorRatios.map((r) => r.toFixed(2)).join(' ')}); gateway-cold ${overFloor.toFixed(2)}× floor-cold; floor CPU µs per cold request: ${Object.entries(floorCpuUs).map(([n, us]) => `${n} ${us}`).join(', ')}`,
+      figure: `floor-cold ${floorRatio.toFixed(2)}× as-introspect (median of ${floorRatios.length} blocks: ${floorRatios.map((r) => r.toFixed(2)).join(' ')}); gateway-cold ${overFloor.toFixed(2)}× floor-cold; floor CPU µs per cold request: ${Object.entries(floorCpuUs).map(([n, us]) => `${n} ${us}`).join(', ')}; the AS saw ${floorIntrospections} introspections for the floor's ${floorTokens.length} tokens`,
       met: null,
     },
     ratioTarget('edge-hop', 'pipe-hop', 0.85, 'edge hop (defaults) vs one node:http pipe hop'),
@@ -393,7 +407,7 @@ try {
       { name: 'gateway-cold', reference: 'as-introspect', ratios: coldRatios, median: coldRatio, target: 0.5 },
     ],
     coldCpuUsPerRequest: coldCpuUs,
-    coldFloor: { ratios: floorRatios, median: floorRatio, gatewayOverFloor: overFloor, cpuUsPerRequest: floorCpuUs },
+    coldFloor: { ratios: floorRatios, median: floorRatio, gatewayOverFloor: overFloor, cpuUsPerRequest: floorCpuUs, tokens: floorTokens.length, introspections: floorIntrospections },
     canonicalStepNs: canonical.stepNs,
     flood,
     work,

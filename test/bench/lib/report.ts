@@ -34,7 +34,7 @@ export interface BenchReport {
   pairs: PairResult[];
   coldCpuUsPerRequest: Record<string, number>;
   /** the cold floor (servers/cold-floor.ts) in the same blocks: its ratios to as-introspect, the gateway's to it, its CPU */
-  coldFloor?: { ratios: number[]; median: number; gatewayOverFloor: number; cpuUsPerRequest: Record<string, number> };
+  coldFloor?: { ratios: number[]; median: number; gatewayOverFloor: number; cpuUsPerRequest: Record<string, number>; tokens: number; introspections: number };
   /** the canonical-target step, in-process ns per request (test/bench/canonical-bench.ts) */
   canonicalStepNs?: number;
   /** the junk-token flood (test/bench/flood-bench.ts) */
