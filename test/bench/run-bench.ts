@@ -217,6 +217,7 @@ try {
     coldRatios.push(coldRuns[i]!.rps / asRuns[i]!.rps);
     floorRatios.push(floorRuns[i]!.rps / asRuns[i]!.rps);
   }
+  /** CPU time each process spent per cold request (user + system, from /proc; 10 ms resolution, summed over the blocks) */
   const perRequestUs = (cpuMs: Record<string, number>, requests: number) => Object.fromEntries(Object.entries(cpuMs).map(([n, ms]) => [n, Math.round((ms * 1000) / requests)]));
   // like for like in the log-cost pair: the chain without the access log is sent the traffic the logged chain was sent
   // above (the many tokens twice, the cold tokens once), so the pair differs in the log setting only, not in history (the
