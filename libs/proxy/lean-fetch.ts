@@ -2,6 +2,12 @@ import { Agent, type Dispatcher } from 'undici';
 import { bufferedCall, callTarget, responseOf } from './buffered-call.js';
 import { decodedAnswer, MAX_DECODED_BYTES } from './decode-answer.js';
 
+export interface LeanFetchOptions {
+  dispatcher?: Dispatcher | undefined;
+  /** the most bytes a compressed answer may decode to; default: 1 MiB */
+  maxDecodedBytes?: number | undefined;
+}
+
 /**
  * A `fetch` for every call the edge makes to its AS through oauth4webapi's
  * `customFetch` (discovery, introspection, the token endpoint) and the JWKS
@@ -20,12 +26,6 @@ import { decodedAnswer, MAX_DECODED_BYTES } from './decode-answer.js';
  * No compression is asked for; an answer compressed anyway is decoded to at
  * most `maxDecodedBytes` (libs/proxy/decode-answer.ts).
  */
-export interface LeanFetchOptions {
-  dispatcher?: Dispatcher | undefined;
-  /** the most bytes a compressed answer may decode to; default: 1 MiB */
-  maxDecodedBytes?: number | undefined;
-}
-
 export function createLeanFetch(options: LeanFetchOptions = {}) {
   const maxDecodedBytes = options.maxDecodedBytes ?? MAX_DECODED_BYTES;
   return (url: string, init: LeanInit) => leanRequest(url, init, options.dispatcher, maxDecodedBytes);
